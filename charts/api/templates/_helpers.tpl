@@ -1,0 +1,74 @@
+{{/*
+Names are `<release>-<component>`, not helm create's "contains the chart name" rule: every chart of the
+umbrella (and the cdk8s app) can then compute every other component's name from the release name alone.
+*/}}
+{{- define "api.fullname" -}}
+{{- printf "%s-api" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end }}
+
+{{/*
+The bundled Redis' name, computed by the same rule as charts/redis (redis.fullname): 52 characters at most
+(release part cut to 46),
+because a StatefulSet's controller-revision-hash label is its name plus an 11-character suffix.
+*/}}
+{{- define "api.redisFullname" -}}
+{{- printf "%s-redis" (.Release.Name | trunc 46 | trimSuffix "-") -}}
+{{- end }}
+
+{{- define "api.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end }}
+
+{{- define "api.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "api.labels" -}}
+helm.sh/chart: {{ include "api.chart" . }}
+{{ include "api.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "api.imageTag" . | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/component: api
+app.kubernetes.io/part-of: reas
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "api.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion -}}
+{{- end }}
+
+{{- define "api.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "api.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end }}
+
+{{/* global.externalRedis, empty when the umbrella (or a standalone install) leaves it out. */}}
+{{- define "api.externalRedis" -}}
+{{- $global := .Values.global | default dict -}}
+{{- toYaml ($global.externalRedis | default dict) -}}
+{{- end }}
+
+{{/* REDIS_URL: the external URL, else the bundled Redis' ClusterIP Service. */}}
+{{- define "api.redisUrl" -}}
+{{- $ext := include "api.externalRedis" . | fromYaml -}}
+{{- if $ext.url -}}
+{{- $ext.url -}}
+{{- else -}}
+{{- printf "redis://%s:6379" (include "api.redisFullname" .) -}}
+{{- end -}}
+{{- end }}
+
+{{/* The Secret holding the Redis password as "name key", or empty when an external Redis needs none. */}}
+{{- define "api.redisSecret" -}}
+{{- $ext := include "api.externalRedis" . | fromYaml -}}
+{{- if $ext.url -}}
+{{- if $ext.existingSecret -}}
+{{- printf "%s %s" $ext.existingSecret ($ext.existingSecretPasswordKey | default "redis-password") -}}
+{{- end -}}
+{{- else -}}
+{{- printf "%s redis-password" (include "api.redisFullname" .) -}}
+{{- end -}}
+{{- end }}
