@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+
+export const routeNames = ['inc', 'count', 'ok', 'dec'] as const;
+export type RouteName = (typeof routeNames)[number];
+
+export interface BenchOptions {
+  /** Seconds of load per (round, route, server). */
+  readonly duration: number;
+  /** Seconds of load per (route, server) before the measured rounds, results discarded. */
+  readonly warmup: number;
+  readonly rounds: number;
+  readonly connections: number;
+  readonly threads: number;
+  readonly routes: readonly RouteName[];
+  /** Start-to-ready samples per server. */
+  readonly readySamples: number;
+  /** Also run both servers with ioredis auto-pipelining off, in the same rounds. */
+  readonly studyAutoPipelining: boolean;
+  /** Write a V8 CPU profile of the service (one per process) into the results folder. */
+  readonly cpuProf: boolean;
+  readonly logLevel: string;
+  readonly image: string;
+  readonly out: string;
+  /** Exit non-zero when a target is missed (by default targets are reported, not enforced). */
+  readonly enforceTargets: boolean;
+}
+
+const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [options])
+  --duration <s>          seconds of load per round, route and server (default 10)
+  --warmup <s>            seconds of discarded load per route and server first (default 3, 0 = none)
+  --rounds <n>            interleaved measured rounds (default 3)
+  --connections <n>       wrk connections (default 64)
+  --threads <n>           wrk threads (default 1: wrk shares 2 cores with the server and Redis)
+  --routes <list>         comma list of inc,count,ok,dec (default inc,count,ok)
+  --ready-samples <n>     start-to-ready samples per server (default 5)
+  --study-auto-pipelining also run both servers with ioredis auto-pipelining off
+  --cpu-prof              write a CPU profile of the service into bench/results/profiles/
+  --log-level <level>     the service's LOG_LEVEL (default info, as shipped)
+  --image <ref>           API image whose size is reported when Docker has it (default reas:<version>)
+  --out <file>            JSON results (default bench/results/latest.json)
+  --enforce-targets       exit 1 when a target is missed
+  --help`;
+
+function positive(name: string, raw: string, { integer, allowZero }: { integer: boolean; allowZero?: boolean }): number {
+  const value = Number(raw);
+  const ok = Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
+  if (!ok) throw new Error(`--${name} must be a ${integer ? 'whole' : ''} number${allowZero ? ' >= 0' : ' > 0'}, got "${raw}"`);
+  return value;
+}
+
+export function parseOptions(argv: readonly string[], version: string): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '64' },
+      threads: { type: 'string', default: '1' },
+      routes: { type: 'string', default: 'inc,count,ok' },
+      'ready-samples': { type: 'string', default: '5' },
+      'study-auto-pipelining': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+      image: { type: 'string', default: `reas:${version}` },
+      out: { type: 'string', default: 'bench/results/latest.json' },
+      'enforce-targets': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const routes = values.routes.split(',').map((r) => r.trim());
+  for (const r of routes) {
+    if (!(routeNames as readonly string[]).includes(r)) throw new Error(`--routes: unknown route "${r}" (known: ${routeNames.join(', ')})`);
+  }
+  const duration = positive('duration', values.duration, { integer: false });
+  // The load script stops sending 0.25 s before wrk's end so that every request sent is answered.
+  if (duration < 0.5) throw new Error('--duration must be at least 0.5 s');
+  const warmup = positive('warmup', values.warmup, { integer: false, allowZero: true });
+  if (warmup > 0 && warmup < 0.5) throw new Error('--warmup must be 0 or at least 0.5 s');
+  const connections = positive('connections', values.connections, { integer: true });
+  const threads = positive('threads', values.threads, { integer: true });
+  if (threads > connections) throw new Error('--threads must not exceed --connections');
+  return {
+    duration,
+    warmup,
+    rounds: positive('rounds', values.rounds, { integer: true }),
+    connections,
+    threads,
+    routes: routes as RouteName[],
+    readySamples: positive('ready-samples', values['ready-samples'], { integer: true }),
+    studyAutoPipelining: values['study-auto-pipelining'],
+    cpuProf: values['cpu-prof'],
+    logLevel: values['log-level'],
+    image: values.image,
+    out: values.out,
+    enforceTargets: values['enforce-targets'],
+  };
+}
+
+export { usage };

@@ -1,0 +1,121 @@
+import type { RouteName } from './options.js';
+import { median, round } from './stats.js';
+
+export const routeLabels: Record<RouteName, string> = {
+  inc: 'POST /inc',
+  count: 'GET /count',
+  ok: 'GET /ok',
+  dec: 'POST /dec',
+};
+
+export const routeMethods: Record<RouteName, 'GET' | 'POST'> = { inc: 'POST', count: 'GET', ok: 'GET', dec: 'POST' };
+
+/** One wrk run of one server on one route in one measured round. */
+export interface Measurement {
+  readonly round: number;
+  readonly route: RouteName;
+  readonly server: string;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly maxMs: number;
+  readonly peakRssMb: number;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+export interface ServerSummary {
+  readonly medianRequestsPerSecond: number;
+  readonly medianP50Ms: number;
+  readonly medianP99Ms: number;
+  readonly worstP99Ms: number;
+  readonly peakRssMb: number;
+}
+
+export interface Comparison {
+  readonly route: RouteName;
+  readonly numerator: string;
+  readonly denominator: string;
+  /** numerator req/s / denominator req/s, one per round (the two runs are adjacent in time). */
+  readonly ratios: readonly number[];
+  readonly medianRatio: number;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly value: number | null;
+  readonly limit: string;
+  readonly met: boolean;
+}
+
+export function summarize(measurements: readonly Measurement[], route: RouteName, server: string): ServerSummary {
+  const runs = measurements.filter((m) => m.route === route && m.server === server);
+  return {
+    medianRequestsPerSecond: round(median(runs.map((m) => m.requestsPerSecond))),
+    medianP50Ms: round(median(runs.map((m) => m.p50Ms)), 2),
+    medianP99Ms: round(median(runs.map((m) => m.p99Ms)), 2),
+    worstP99Ms: round(Math.max(...runs.map((m) => m.p99Ms)), 2),
+    peakRssMb: Math.max(...runs.map((m) => m.peakRssMb)),
+  };
+}
+
+export function compare(measurements: readonly Measurement[], route: RouteName, numerator: string, denominator: string): Comparison {
+  const rounds = [...new Set(measurements.map((m) => m.round))].sort((a, b) => a - b);
+  const ratios = rounds.map((r) => {
+    const find = (server: string): Measurement => {
+      const m = measurements.find((x) => x.round === r && x.route === route && x.server === server);
+      if (m === undefined) throw new Error(`no measurement for ${server} ${route} round ${r}`);
+      return m;
+    };
+    return round(find(numerator).requestsPerSecond / find(denominator).requestsPerSecond, 3);
+  });
+  return { route, numerator, denominator, ratios, medianRatio: round(median(ratios), 3) };
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
+    .join('\n');
+}
+
+export function routeTable(
+  routes: readonly RouteName[],
+  servers: readonly string[],
+  summaries: ReadonlyMap<string, ServerSummary>,
+  comparisons: readonly Comparison[],
+  reference: { numerator: string; denominator: string },
+): string {
+  const rows: string[][] = [['route / server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', `ratio/round vs ${reference.denominator}`, 'median ratio']];
+  for (const route of routes) {
+    for (const server of servers) {
+      const s = summaries.get(`${route}|${server}`)!;
+      const c = comparisons.find((x) => x.route === route && x.numerator === server && x.denominator === reference.denominator);
+      rows.push([
+        `${routeLabels[route]}  ${server}`,
+        String(s.medianRequestsPerSecond),
+        s.medianP50Ms.toFixed(2),
+        s.medianP99Ms.toFixed(2),
+        s.peakRssMb.toFixed(1),
+        c === undefined ? '' : c.ratios.map((r) => r.toFixed(3)).join(' '),
+        c === undefined ? '' : c.medianRatio.toFixed(3),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export function targetTable(targets: readonly Target[]): string {
+  return table([
+    ['target', 'measured', 'limit', 'met'],
+    ...targets.map((t) => [t.name, t.value === null ? 'n/a' : String(t.value), t.limit, t.met ? 'yes' : 'NO']),
+  ]);
+}
+
+export function comparisonTable(comparisons: readonly Comparison[]): string {
+  return table([
+    ['route', 'comparison (req/s ratio)', 'per round', 'median'],
+    ...comparisons.map((c) => [routeLabels[c.route], `${c.numerator} / ${c.denominator}`, c.ratios.map((r) => r.toFixed(3)).join(' '), c.medianRatio.toFixed(3)]),
+  ]);
+}

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/helpers/free-port.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export type ServerKind = 'service' | 'baseline';
+
+export interface ServerSpec {
+  /** Label in tables and JSON, e.g. "service" or "baseline (no auto-pipelining)". */
+  readonly name: string;
+  readonly kind: ServerKind;
+  /** Force ioredis auto-pipelining on or off; undefined = as the code ships (both ship with it on). */
+  readonly autoPipelining?: boolean;
+}
+
+export interface ServerEnv {
+  readonly redisUrl: string;
+  readonly counterKey: string;
+  readonly logLevel: string;
+  /** stdout/stderr of the server go here: a file is a cheap sink we do not have to read. */
+  readonly logFile: string;
+  /** When set, the service writes a V8 CPU profile into this folder when it exits. */
+  readonly cpuProfDir?: string;
+}
+
+export interface RunningServer {
+  readonly spec: ServerSpec;
+  readonly pid: number;
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Milliseconds from spawn() to the first 200 from GET /readyz. */
+  readonly readyMs: number;
+  /** SIGTERM, then the exit code (a graceful service exits 0). */
+  stop(): Promise<number | null>;
+}
+
+function commandFor(spec: ServerSpec, env: ServerEnv): { args: string[]; extraEnv: Record<string, string> } {
+  if (spec.kind === 'baseline') {
+    return {
+      args: [path.join(repoRoot, 'bench/baseline-server.js')],
+      extraEnv: { BASELINE_AUTO_PIPELINING: String(spec.autoPipelining ?? true) },
+    };
+  }
+  const args: string[] = [];
+  const extraEnv: Record<string, string> = { LOG_LEVEL: env.logLevel };
+  if (spec.autoPipelining !== undefined) {
+    args.push('--import', path.join(repoRoot, 'bench/auto-pipelining-override.js'));
+    extraEnv.REAS_BENCH_AUTO_PIPELINING = String(spec.autoPipelining);
+  }
+  if (env.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', env.cpuProfDir);
+  args.push(path.join(repoRoot, 'dist/server.js'));
+  return { args, extraEnv };
+}
+
+function getStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 500 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(0));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Starts a server on a free port and resolves once GET /readyz answers 200 (within 15 s). */
+export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<RunningServer> {
+  const port = await freePort();
+  const { args, extraEnv } = commandFor(spec, env);
+  const fd = openSync(env.logFile, 'a');
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ['ignore', fd, fd],
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: String(port),
+      REDIS_URL: env.redisUrl,
+      COUNTER_KEY: env.counterKey,
+      ...extraEnv,
+    },
+  });
+  closeSync(fd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${spec.name}: ${process.execPath} ${args.join(' ')}`);
+
+  const deadline = started + 15_000;
+  let readyMs: number | undefined;
+  while (readyMs === undefined) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${spec.name} exited (${child.exitCode ?? child.signalCode}) before it was ready; log ${env.logFile}:\n${logTail(env.logFile)}`);
+    }
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${spec.name} was not ready (GET /readyz 200) within 15 s; log ${env.logFile}:\n${logTail(env.logFile)}`);
+    }
+    const status = await getStatus(port, '/readyz');
+    if (status === 200) readyMs = performance.now() - started;
+    else await new Promise((r) => setTimeout(r, 5));
+  }
+
+  return {
+    spec,
+    pid,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    readyMs,
+    async stop() {
+      const done = exited(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await done;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Samples a process's resident set from /proc while load runs; the peak is what we report. */
+export class RssSampler {
+  private peakKb = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number, intervalMs = 50) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    const kb = readStatusKb(this.pid, 'VmRSS');
+    if (kb !== undefined && kb > this.peakKb) this.peakKb = kb;
+  }
+
+  /** Stops sampling; returns the peak RSS seen, in MB. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return Math.round((this.peakKb / 1024) * 10) / 10;
+  }
+}
+
+/** A field of /proc/<pid>/status in kB (VmRSS now, VmHWM the high-water mark since start). */
+export function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}

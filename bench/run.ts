@@ -1,0 +1,287 @@
+// `npm run bench`: the built service against a bare node:http + ioredis baseline, same Redis, same load,
+// interleaved rounds; see BENCHMARKS.md for what is measured and why.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
+import { describeMachine, imageSize } from './lib/environment.js';
+import { parseOptions, usage, type BenchOptions, type RouteName } from './lib/options.js';
+import {
+  compare,
+  comparisonTable,
+  routeLabels,
+  routeMethods,
+  routeTable,
+  summarize,
+  targetTable,
+  type Comparison,
+  type Measurement,
+  type ServerSummary,
+  type Target,
+} from './lib/report.js';
+import { readStatusKb, repoRoot, RssSampler, startServer, type RunningServer, type ServerEnv, type ServerSpec } from './lib/server-process.js';
+import { median, round } from './lib/stats.js';
+import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
+
+const SERVICE = 'service';
+const BASELINE = 'baseline';
+const SERVICE_NO_AP = 'service (no auto-pipelining)';
+const BASELINE_NO_AP = 'baseline (no auto-pipelining)';
+const COUNTER_KEY = 'reas-bench:count';
+
+function log(line: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+function describeRun(r: WrkResult): string {
+  const errors = r.errorCount === 0 ? '' : `  ERRORS ${JSON.stringify(r.errors)}`;
+  return `${Math.round(r.requestsPerSecond)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms${errors}`;
+}
+
+/** Net effect on the counter of the answered requests of one run. */
+function counterDelta(route: RouteName, r: WrkResult): number {
+  if (route === 'inc') return r.ok;
+  if (route === 'dec') return -r.ok;
+  return 0;
+}
+
+async function sanityCheck(server: RunningServer): Promise<string[]> {
+  const problems: string[] = [];
+  const ok = await fetch(`${server.baseUrl}/ok`);
+  const okBody = await ok.text();
+  if (ok.status !== 200 || okBody !== 'gin OK') problems.push(`${server.spec.name}: GET /ok answered ${ok.status} "${okBody}", expected 200 "gin OK"`);
+  const count = await fetch(`${server.baseUrl}/count`);
+  const countBody = await count.text();
+  if (count.status !== 200 || !/^-?\d+$/.test(countBody)) problems.push(`${server.spec.name}: GET /count answered ${count.status} "${countBody}", expected 200 and a number`);
+  return problems;
+}
+
+async function measureReadiness(specs: readonly ServerSpec[], env: ServerEnv, samples: number, failures: string[]): Promise<Record<string, { samplesMs: number[]; medianMs: number }>> {
+  const result: Record<string, { samplesMs: number[]; medianMs: number }> = {};
+  for (const spec of specs) result[spec.name] = { samplesMs: [], medianMs: 0 };
+  for (let i = 1; i <= samples; i++) {
+    for (const spec of specs) {
+      const server = await startServer(spec, { ...env, cpuProfDir: undefined });
+      const code = await server.stop();
+      if (code !== 0) failures.push(`${spec.name} exited ${code} on SIGTERM (expected 0)`);
+      result[spec.name]!.samplesMs.push(round(server.readyMs, 1));
+    }
+    log(`ready sample ${i}/${samples}: ${specs.map((s) => `${s.name} ${result[s.name]!.samplesMs.at(-1)} ms`).join(', ')}`);
+  }
+  for (const spec of specs) result[spec.name]!.medianMs = round(median(result[spec.name]!.samplesMs), 1);
+  return result;
+}
+
+async function main(): Promise<number> {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const parsed = parseOptions(process.argv.slice(2), pkg.version);
+  if (parsed === 'help') {
+    console.log(usage);
+    return 0;
+  }
+  const opts: BenchOptions = parsed;
+  const startedAt = new Date();
+  ensureWrk(log);
+  if (!existsSync(path.join(repoRoot, 'dist/server.js'))) {
+    throw new Error('dist/server.js is missing: run `npm run build` first (`npm run bench` does).');
+  }
+  const outFile = path.resolve(repoRoot, opts.out);
+  const resultsDir = path.dirname(outFile);
+  mkdirSync(resultsDir, { recursive: true });
+  const logFile = path.join(resultsDir, 'servers.log');
+  writeFileSync(logFile, '');
+  const profileDir = path.join(resultsDir, 'profiles');
+  if (opts.cpuProf) mkdirSync(profileDir, { recursive: true });
+  const machine = describeMachine();
+  log(`machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryTotalGiB} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+
+  const specs: ServerSpec[] = [
+    { name: SERVICE, kind: 'service' },
+    { name: BASELINE, kind: 'baseline' },
+  ];
+  if (opts.studyAutoPipelining) {
+    specs.push({ name: SERVICE_NO_AP, kind: 'service', autoPipelining: false }, { name: BASELINE_NO_AP, kind: 'baseline', autoPipelining: false });
+  }
+
+  const failures: string[] = [];
+  const running: RunningServer[] = [];
+  let redisServer: RedisServer | undefined;
+  let client: Redis | undefined;
+  try {
+    // No AOF: the benchmark measures the HTTP layer, not fsync (the helper's default is appendfsync always).
+    redisServer = await startRedis({ persistent: false });
+    log(`private redis-server at ${redisServer.url}, counter key ${COUNTER_KEY}`);
+    const env: ServerEnv = { redisUrl: redisServer.url, counterKey: COUNTER_KEY, logLevel: opts.logLevel, logFile };
+    client = new Redis(redisServer.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    const before = Number((await client.get(COUNTER_KEY)) ?? '0');
+
+    log(`start-to-ready: ${opts.readySamples} samples per server`);
+    const ready = await measureReadiness(specs.slice(0, 2), env, opts.readySamples, failures);
+
+    for (const spec of specs) {
+      const server = await startServer(spec, { ...env, cpuProfDir: spec.kind === 'service' && opts.cpuProf ? profileDir : undefined });
+      running.push(server);
+      log(`${spec.name} ready on :${server.port} (pid ${server.pid}) in ${round(server.readyMs, 1)} ms`);
+      failures.push(...(await sanityCheck(server)));
+    }
+    if (failures.length > 0) throw new Error(`sanity checks failed:\n  ${failures.join('\n  ')}`);
+
+    let expectedDelta = 0;
+    let incs = 0;
+    let decs = 0;
+    const account = (label: string, route: RouteName, r: WrkResult): void => {
+      expectedDelta += counterDelta(route, r);
+      if (route === 'inc') incs += r.ok;
+      if (route === 'dec') decs += r.ok;
+      if (r.errorCount > 0) failures.push(`${label}: ${r.errorCount} errors ${JSON.stringify(r.errors)}`);
+      if (!r.drained) failures.push(`${label}: wrk ended before every connection had stopped sending (a request may have been dropped in flight)`);
+    };
+    const load = (server: RunningServer, route: RouteName, seconds: number): Promise<WrkResult> =>
+      runWrk({ url: `${server.baseUrl}/${route}`, method: routeMethods[route], seconds, connections: opts.connections, threads: opts.threads });
+
+    if (opts.warmup > 0) {
+      for (const route of opts.routes) {
+        for (const server of running) {
+          const r = await load(server, route, opts.warmup);
+          account(`warm-up ${routeLabels[route]} ${server.spec.name}`, route, r);
+          log(`warm-up  ${routeLabels[route].padEnd(10)} ${server.spec.name.padEnd(29)} ${describeRun(r)}`);
+        }
+      }
+    }
+
+    const measurements: Measurement[] = [];
+    for (let round_ = 1; round_ <= opts.rounds; round_++) {
+      // Rotating who goes first each round (S B, B S, ...) cancels a steady drift of the machine.
+      const shift = (round_ - 1) % running.length;
+      const order = [...running.slice(shift), ...running.slice(0, shift)];
+      for (const route of opts.routes) {
+        for (const server of order) {
+          const sampler = new RssSampler(server.pid);
+          const r = await load(server, route, opts.duration);
+          const peakRssMb = sampler.stop();
+          account(`round ${round_} ${routeLabels[route]} ${server.spec.name}`, route, r);
+          measurements.push({
+            round: round_,
+            route,
+            server: server.spec.name,
+            requestsPerSecond: round(r.requestsPerSecond),
+            p50Ms: r.latencyMs.p50,
+            p99Ms: r.latencyMs.p99,
+            p999Ms: r.latencyMs.p999,
+            maxMs: r.latencyMs.max,
+            peakRssMb,
+            requests: r.requests,
+            errors: r.errorCount,
+          });
+          log(`round ${round_}/${opts.rounds} ${routeLabels[route].padEnd(10)} ${server.spec.name.padEnd(29)} ${describeRun(r)}  RSS ${peakRssMb} MB`);
+        }
+      }
+    }
+
+    const highWaterMb: Record<string, number | null> = {};
+    for (const server of running) {
+      const kb = readStatusKb(server.pid, 'VmHWM');
+      highWaterMb[server.spec.name] = kb === undefined ? null : round(kb / 1024, 1);
+    }
+    while (running.length > 0) {
+      const server = running.pop()!;
+      const code = await server.stop();
+      if (code !== 0) failures.push(`${server.spec.name} exited ${code} on SIGTERM (expected 0)`);
+    }
+
+    const after = Number((await client.get(COUNTER_KEY)) ?? '0');
+    const correctness = { key: COUNTER_KEY, before, after, delta: after - before, successfulIncs: incs, successfulDecs: decs, expectedDelta, ok: after - before === expectedDelta };
+    if (!correctness.ok) failures.push(`counter: changed by ${after - before} but ${incs} incs - ${decs} decs succeeded (expected ${expectedDelta})`);
+
+    const summaries = new Map<string, ServerSummary>();
+    for (const route of opts.routes) for (const spec of specs) summaries.set(`${route}|${spec.name}`, summarize(measurements, route, spec.name));
+    const comparisons: Comparison[] = [];
+    for (const route of opts.routes) {
+      comparisons.push(compare(measurements, route, SERVICE, BASELINE));
+      if (opts.studyAutoPipelining) {
+        comparisons.push(
+          compare(measurements, route, SERVICE_NO_AP, BASELINE_NO_AP),
+          compare(measurements, route, SERVICE, SERVICE_NO_AP),
+          compare(measurements, route, BASELINE, BASELINE_NO_AP),
+        );
+      }
+    }
+
+    const targets: Target[] = [];
+    const ratioTargets: Partial<Record<RouteName, number>> = { inc: 0.95, count: 0.95, ok: 0.6 };
+    for (const route of opts.routes) {
+      const min = ratioTargets[route];
+      if (min === undefined) continue;
+      const c = comparisons.find((x) => x.route === route && x.numerator === SERVICE && x.denominator === BASELINE)!;
+      targets.push({ name: `${routeLabels[route]} req/s service/baseline (median ratio)`, value: c.medianRatio, limit: `>= ${min}`, met: c.medianRatio >= min });
+    }
+    for (const route of opts.routes) {
+      const p99 = summaries.get(`${route}|${SERVICE}`)!.medianP99Ms;
+      targets.push({ name: `${routeLabels[route]} service p99 ms (median of rounds)`, value: p99, limit: '< 10', met: p99 < 10 });
+    }
+    const peakRss = Math.max(...opts.routes.map((route) => summaries.get(`${route}|${SERVICE}`)!.peakRssMb));
+    targets.push({ name: 'service peak RSS MB under load', value: peakRss, limit: '< 120', met: peakRss < 120 });
+    const readyMs = ready[SERVICE]!.medianMs;
+    targets.push({ name: 'service start-to-ready ms (median)', value: readyMs, limit: '< 1000', met: readyMs < 1000 });
+
+    const image = imageSize(opts.image);
+    const profiles = opts.cpuProf ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f)) : [];
+    const result = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      options: opts,
+      loadGenerator: `${machine.wrk}, ${opts.threads} thread(s), ${opts.connections} connections, bench/wrk-load.lua`,
+      machine,
+      servers: specs,
+      ready,
+      measurements,
+      summaries: Object.fromEntries(summaries),
+      comparisons,
+      highWaterMb,
+      image,
+      correctness,
+      targets,
+      profiles,
+      failures,
+      ok: failures.length === 0,
+    };
+    writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+
+    const servers = specs.map((s) => s.name);
+    console.log(`\n${routeTable(opts.routes, servers, summaries, comparisons, { numerator: SERVICE, denominator: BASELINE })}`);
+    if (opts.studyAutoPipelining) console.log(`\n${comparisonTable(comparisons)}`);
+    console.log(`\nstart-to-ready (median of ${opts.readySamples}): ${specs.slice(0, 2).map((s) => `${s.name} ${ready[s.name]!.medianMs} ms`).join(', ')}`);
+    console.log(`RSS high-water mark at the end: ${Object.entries(highWaterMb).map(([k, v]) => `${k} ${v ?? 'n/a'} MB`).join(', ')}`);
+    console.log(`image ${image.image}: ${'mb' in image ? `${image.mb} MB` : `not measured: ${image.notMeasured}`}`);
+    console.log(`counter: ${before} -> ${after} (${after - before >= 0 ? '+' : ''}${after - before}); successful incs ${incs} - decs ${decs} = ${expectedDelta}: ${correctness.ok ? 'consistent' : 'MISMATCH'}`);
+    if (profiles.length > 0) console.log(`CPU profiles: ${profiles.join(', ')} (summarize: npx tsx bench/profile-summary.ts <file>)`);
+    console.log(`\n${targetTable(targets)}`);
+    console.log(`\nresults: ${path.relative(process.cwd(), outFile)}`);
+    const missed = targets.filter((t) => !t.met);
+    if (failures.length > 0) {
+      console.error(`\nFAILED:\n  ${failures.join('\n  ')}`);
+      return 1;
+    }
+    if (missed.length > 0 && opts.enforceTargets) {
+      console.error(`\ntargets missed (--enforce-targets): ${missed.map((t) => t.name).join('; ')}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    for (const server of running) await server.stop();
+    client?.disconnect();
+    await redisServer?.dispose();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

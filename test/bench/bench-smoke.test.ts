@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const routes = ['inc', 'count', 'ok', 'dec'];
+
+interface BenchResult {
+  ok: boolean;
+  failures: string[];
+  measurements: { route: string; server: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number; requests: number; errors: number }[];
+  comparisons: { route: string; numerator: string; denominator: string; ratios: number[]; medianRatio: number }[];
+  ready: Record<string, { samplesMs: number[]; medianMs: number }>;
+  correctness: { before: number; after: number; successfulIncs: number; successfulDecs: number; expectedDelta: number; ok: boolean };
+  targets: { name: string; value: number | null; met: boolean }[];
+  image: { image: string; mb?: number; notMeasured?: string };
+}
+
+// The benchmark itself, shrunk to ~1 s per route and server, so that the script cannot rot unnoticed.
+describe('npm run bench (bench/run.ts)', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let exitCode: number | null;
+  let stdout: string;
+  let stderr: string;
+  let result: BenchResult;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'reas-bench-'));
+    const out = path.join(dir, 'result.json');
+    const args = ['--import', 'tsx', 'bench/run.ts', '--duration', '1', '--warmup', '0', '--rounds', '1', '--ready-samples', '1', '--routes', routes.join(','), '--out', out];
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    stdout = '';
+    stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    exitCode = await new Promise((resolve) => child.once('close', resolve));
+    result = JSON.parse(await readFile(out, 'utf8')) as BenchResult;
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0 with no failures recorded', () => {
+    expect(exitCode, `stdout:\n${stdout}\nstderr:\n${stderr}`).to.equal(0);
+    expect(result.failures).to.deep.equal([]);
+    expect(result.ok).to.equal(true);
+  });
+
+  it('measures every route on both servers with answers and no errors', () => {
+    expect(result.measurements).to.have.length(routes.length * 2);
+    for (const route of routes) {
+      for (const server of ['service', 'baseline']) {
+        const m = result.measurements.find((x) => x.route === route && x.server === server);
+        expect(m, `${server} ${route}`).to.not.equal(undefined);
+        expect(m!.errors, `${server} ${route} errors`).to.equal(0);
+        expect(m!.requests, `${server} ${route} requests`).to.be.greaterThan(0);
+        expect(m!.requestsPerSecond).to.be.greaterThan(0);
+        expect(m!.p50Ms).to.be.greaterThan(0);
+        expect(m!.p99Ms).to.be.at.least(m!.p50Ms);
+        expect(m!.peakRssMb, `${server} RSS`).to.be.within(10, 2048);
+      }
+    }
+  });
+
+  it('keeps the counter equal to the successful incs minus decs', () => {
+    const c = result.correctness;
+    expect(c.successfulIncs).to.be.greaterThan(0);
+    expect(c.successfulDecs).to.be.greaterThan(0);
+    expect(c.expectedDelta).to.equal(c.successfulIncs - c.successfulDecs);
+    expect(c.after - c.before).to.equal(c.expectedDelta);
+    expect(c.ok).to.equal(true);
+  });
+
+  it('reports a service/baseline ratio per route and the start-to-ready time of both servers', () => {
+    for (const route of routes) {
+      const c = result.comparisons.find((x) => x.route === route && x.numerator === 'service' && x.denominator === 'baseline');
+      expect(c, route).to.not.equal(undefined);
+      expect(c!.ratios).to.have.length(1);
+      expect(c!.medianRatio).to.be.greaterThan(0);
+    }
+    for (const server of ['service', 'baseline']) {
+      expect(result.ready[server]!.samplesMs).to.have.length(1);
+      expect(result.ready[server]!.medianMs).to.be.greaterThan(0);
+    }
+    expect(result.targets.map((t) => t.name)).to.include('service start-to-ready ms (median)');
+    expect(result.image.mb !== undefined || result.image.notMeasured !== undefined).to.equal(true);
+  });
+
+  it('prints the summary table and the counter check on stdout', () => {
+    expect(stdout).to.include('route / server');
+    expect(stdout).to.match(/counter: -?\d+ -> -?\d+ .*: consistent/);
+  });
+});
