@@ -1,0 +1,62 @@
+# reas API image (the default, last stage) and its test image (`--target test`).
+#   docker build -t reas:0.1.0 .
+#   docker build --target test -t reas-test:0.1.0 .
+# Works with BuildKit and with the classic builder (DOCKER_BUILDKIT=0): no RUN --mount, no syntax directive
+# that would need a frontend image from a registry.
+
+# NODE_IMAGE is the base of every stage; it defaults to the official image of the current Node LTS on
+# Debian trixie. CI, which cannot pull, builds a stand-in under the same tag (test/containers/base-images.sh).
+ARG NODE_IMAGE=node:26-trixie-slim
+
+# deps: every dependency, dev ones included, from the lockfile alone so this layer survives code edits.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=warn
+
+# build: compiles service/ to dist/.
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json ./
+COPY service ./service
+RUN npm run build
+
+# prod-deps: production dependencies only. A fresh `npm ci --omit=dev` (run in parallel with deps under
+# BuildKit) is much faster than `npm prune` on the full tree.
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
+
+# test: the mocha + chai suite of test/e2e, run against any deployment given BASE_URL.
+# The same image serves compose's `sut`, the Swarm check, `helm test` and skaffold's verify step.
+FROM deps AS test
+COPY tsconfig.json .mocharc.json ./
+COPY test ./test
+# tsx compiles the suite on the fly and caches under /tmp only, so a read-only root filesystem works.
+ENV NODE_ENV=test
+USER 1000:1000
+CMD ["node", "node_modules/mocha/bin/mocha.js", "--config", "test/e2e/.mocharc.json"]
+
+# runtime: production dependencies and compiled code only, as an unprivileged numeric user that owns
+# nothing in the image, so the root filesystem can be mounted read-only.
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="reas" \
+      org.opencontainers.image.description="HTTP counter API over Redis (Koa + ioredis)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT"
+ENV NODE_ENV=production \
+    PORT=5000
+WORKDIR /app
+# package.json carries "type": "module", which the compiled ESM in dist/ needs at run time.
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER 10001:10001
+EXPOSE 5000
+# Liveness, not readiness: /ok needs no Redis, so an outage of Redis does not get every API task restarted
+# (Swarm replaces unhealthy tasks); /readyz is for Kubernetes' readiness probe. Node's fetch, no curl.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/ok').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node directly, no npm wrapper, so SIGTERM reaches the server for its graceful shutdown.
+CMD ["node", "dist/server.js"]
