@@ -1,0 +1,82 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { helmTemplate, type K8sObject } from '../helpers/helm.js';
+import type { SchemaSkip } from '../helpers/k8s-schema.js';
+
+/** The chart is the repository root. */
+export const CHART_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/** helm's own limit on release names, so every name the chart derives from it must still fit. */
+export const LONG_RELEASE = 'reas-release-name-that-is-exactly-fifty-three-chars-x';
+
+export const EXTERNAL_REDIS_URL = 'rediss://reas-cache.abc123.use1.cache.amazonaws.com:6379';
+
+export interface ChartCase {
+  /** ci/ values file, relative to the chart. */
+  file: string;
+  release: string;
+  /** REDIS_URL the API must get: the external URL, or undefined for the bundled Redis' Service. */
+  externalRedisUrl?: string;
+  /** The Secret (name and key) the API must mount for the Redis password; undefined = none. */
+  redisSecret?: { name: string; key: string };
+  /** Whether the bundled Redis (StatefulSet, Services, NetworkPolicy) is rendered. */
+  bundledRedis: boolean;
+}
+
+/** One entry per ci/*-values.yaml; test/chart/chart-lint.test.ts fails when a file has no entry here. */
+export const CHART_CASES: readonly ChartCase[] = [
+  { file: 'ci/default-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
+  {
+    file: 'ci/external-redis-values.yaml',
+    release: 'reas',
+    bundledRedis: false,
+    externalRedisUrl: EXTERNAL_REDIS_URL,
+    redisSecret: { name: 'reas-external-redis', key: 'password' },
+  },
+  { file: 'ci/persistence-off-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
+  { file: 'ci/opt-ins-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
+  {
+    file: 'ci/long-release-name-values.yaml',
+    release: LONG_RELEASE,
+    bundledRedis: true,
+    redisSecret: { name: 'reas-release-name-that-is-exactly-fifty-three-redis', key: 'redis-password' },
+  },
+];
+
+export function ciValuesFiles(): string[] {
+  return readdirSync(join(CHART_DIR, 'ci'))
+    .filter((name) => name.endsWith('-values.yaml'))
+    .map((name) => `ci/${name}`)
+    .sort();
+}
+
+/**
+ * Kinds without a built-in Kubernetes schema that the chart may render. Only CRD kinds belong here, each with why;
+ * anything else missing from the Kubernetes schemas fails validation.
+ */
+export const CRD_SKIPS: readonly SchemaSkip[] = [
+  {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    reason: 'Prometheus Operator CRD (api.serviceMonitor.enabled, opt-in); its schema ships with the operator, not Kubernetes',
+  },
+];
+
+const renders = new Map<string, Promise<K8sObject[]>>();
+
+/** The render of one case, done once per process (helm template is deterministic except the generated password). */
+export function renderCase(chartCase: ChartCase): Promise<K8sObject[]> {
+  let render = renders.get(chartCase.file);
+  if (render === undefined) {
+    render = helmTemplate({ chart: CHART_DIR, release: chartCase.release, valuesFiles: [join(CHART_DIR, chartCase.file)] });
+    renders.set(chartCase.file, render);
+  }
+  return render;
+}
+
+export function findObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind}/${name} in the render (have: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')})`);
+  return found;
+}

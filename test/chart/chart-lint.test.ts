@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { helmTemplate, helmVersion, runHelm } from '../helpers/helm.js';
+import { CHART_CASES, CHART_DIR, ciValuesFiles } from './chart-cases.js';
+
+describe('helm chart: lint and package', function () {
+  this.timeout(60_000);
+
+  it('runs a real helm of v3.14 or later', async () => {
+    const version = await helmVersion();
+    const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+    expect(major > 3 || (major === 3 && minor >= 14), `helm ${version}`).to.equal(true);
+  });
+
+  it('has a test case for every ci/*-values.yaml and a file for every case', () => {
+    expect(ciValuesFiles()).to.deep.equal(CHART_CASES.map((chartCase) => chartCase.file).sort());
+  });
+
+  it('passes helm lint --strict for the umbrella and each subchart on its own defaults', async () => {
+    const result = await runHelm(['lint', CHART_DIR, '--strict', '--with-subcharts']);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/3 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  for (const chartCase of CHART_CASES) {
+    it(`passes helm lint --strict with ${chartCase.file}`, async () => {
+      // Umbrella only: --with-subcharts would hand the umbrella's values file to each subchart's schema as well.
+      const result = await runHelm(['lint', CHART_DIR, '--strict', '--values', join(CHART_DIR, chartCase.file)]);
+      expect(result.code, result.stdout + result.stderr).to.equal(0);
+      expect(result.stdout).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+  }
+
+  describe('helm package .', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'reas-chart-package-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('packages the chart with its subcharts and nothing of the repository around it', async () => {
+      const result = await runHelm(['package', CHART_DIR, '--destination', dir]);
+      expect(result.code, result.stderr).to.equal(0);
+      const listing = spawnSync('tar', ['-tzf', join(dir, 'reas-0.1.0.tgz')], { encoding: 'utf8' });
+      expect(listing.status, `tar: ${listing.stderr}`).to.equal(0);
+      const files = listing.stdout.trim().split('\n');
+      expect(files).to.include.members([
+        'reas/Chart.yaml',
+        'reas/values.yaml',
+        'reas/values.schema.json',
+        'reas/templates/tests/test-job.yaml',
+        'reas/charts/api/Chart.yaml',
+        'reas/charts/api/values.schema.json',
+        'reas/charts/redis/templates/statefulset.yaml',
+        'reas/charts/redis/values.schema.json',
+      ]);
+      const strays = files.filter((file) => /^reas\/(node_modules|service|test|k8s|dist|bench|\.git|\.ci)\/|\.ts$|package(-lock)?\.json$|Dockerfile/.test(file));
+      expect(strays).to.deep.equal([]);
+    });
+
+    it('renders the same objects from the package as from the checkout (no dependency build needed)', async () => {
+      const fromDir = await helmTemplate({ chart: CHART_DIR, release: 'reas' });
+      const fromPackage = await helmTemplate({ chart: join(dir, 'reas-0.1.0.tgz'), release: 'reas' });
+      const ids = (objects: typeof fromDir) => objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
+      expect(ids(fromPackage)).to.deep.equal(ids(fromDir));
+    });
+  });
+});
