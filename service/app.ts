@@ -1,0 +1,43 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Redis } from './redis.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createCounter } from './counter.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { requestMetrics } from './middleware/request-metrics.js';
+import { bodyLimit } from './middleware/body-limit.js';
+import { counterRoutes } from './routes/counter.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+export interface AppDependencies {
+  readonly redis: Redis;
+  readonly logger: Logger;
+  readonly config: Pick<Config, 'counterKey' | 'redisTimeoutMs' | 'maxBodyBytes'>;
+  /** @default a fresh registry without process metrics */
+  readonly metrics?: Metrics;
+}
+
+/**
+ * Builds the Koa app from its dependencies. It never listens: server.ts does, and tests
+ * mount `app.callback()` on a server of their own.
+ */
+export function createApp({ redis, logger, config, metrics = createMetrics() }: AppDependencies): Koa {
+  const app = new Koa();
+  const router = new Router();
+  healthRoutes(router, redis);
+  counterRoutes(router, createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics));
+  metricsRoutes(router, metrics);
+
+  app.use(errorHandler(logger));
+  app.use(requestMetrics(metrics, logger));
+  app.use(bodyLimit(config.maxBodyBytes));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  // Errors are answered by errorHandler; anything that still reaches Koa (a socket failing
+  // mid-response) is logged as JSON, not printed to stderr by Koa's default handler.
+  app.on('error', (error: Error) => logger.warn({ err: error }, 'response failed'));
+  return app;
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration, read from the environment once at start.
+ * Nothing else in the service reads process.env.
+ */
+export interface Config {
+  readonly port: number;
+  readonly redisUrl: string;
+  /** From REDIS_PASSWORD or the file named by REDIS_PASSWORD_FILE; undefined when neither is set. */
+  readonly redisPassword: string | undefined;
+  readonly counterKey: string;
+  readonly redisTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+  readonly maxBodyBytes: number;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Thrown for any invalid variable; the message names the variable and what was expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const redisUrl = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
+  );
+
+// Each variable is optional in the environment; defaults are applied here, in one place.
+const envSchema = z.object({
+  PORT: integer(1, 65535).default(5000),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  REDIS_PASSWORD: z.string().min(1, { message: 'must not be empty when set' }).optional(),
+  REDIS_PASSWORD_FILE: z.string().min(1, { message: 'must not be empty when set' }).optional(),
+  COUNTER_KEY: z
+    .string()
+    .min(1, { message: 'must not be empty' })
+    .max(512, { message: 'must be at most 512 characters' })
+    .default('count'),
+  REDIS_TIMEOUT_MS: integer(10, 60_000).default(1000),
+  LOG_LEVEL: z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}` }).default('info'),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  MAX_BODY_BYTES: integer(0, 1_048_576).default(1024),
+});
+
+function readPasswordFile(path: string): string {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    throw new ConfigError(`REDIS_PASSWORD_FILE: cannot read ${path} (${reason})`);
+  }
+  // Secrets written with `echo` or an editor end in a newline that is not part of the password.
+  const password = content.replace(/\r?\n$/, '');
+  if (password === '') throw new ConfigError(`REDIS_PASSWORD_FILE: ${path} is empty`);
+  return password;
+}
+
+/**
+ * Validates the environment and returns a frozen Config.
+ * Throws ConfigError naming the first bad variable; server.ts turns that into exit code 1.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as in most twelve-factor tooling (e.g. `PORT=` in an env file).
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => [name, env[name]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      const given = name in present ? ` (got ${JSON.stringify(present[name])})` : '';
+      return `${name}: ${issue.message}${given}`;
+    });
+    throw new ConfigError(messages.join('; '));
+  }
+  const values = parsed.data;
+  if (values.REDIS_PASSWORD !== undefined && values.REDIS_PASSWORD_FILE !== undefined) {
+    throw new ConfigError('REDIS_PASSWORD and REDIS_PASSWORD_FILE are both set: set only one');
+  }
+  const redisPassword =
+    values.REDIS_PASSWORD_FILE !== undefined ? readPasswordFile(values.REDIS_PASSWORD_FILE) : values.REDIS_PASSWORD;
+
+  return Object.freeze({
+    port: values.PORT,
+    redisUrl: values.REDIS_URL,
+    redisPassword,
+    counterKey: values.COUNTER_KEY,
+    redisTimeoutMs: values.REDIS_TIMEOUT_MS,
+    logLevel: values.LOG_LEVEL,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    maxBodyBytes: values.MAX_BODY_BYTES,
+  });
+}

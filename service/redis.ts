@@ -1,0 +1,51 @@
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+
+export type { Redis };
+
+/** Longest pause between reconnection attempts: Redis coming back is noticed within this. */
+export const maxReconnectDelayMs = 1000;
+
+/**
+ * The Redis client, tuned so that a request never waits longer than REDIS_TIMEOUT_MS:
+ * no offline queue (commands fail at once while disconnected), a per-command timeout, and no
+ * resending of commands that were in flight when a connection dropped (a resent INCR could
+ * count twice). It reconnects by itself forever, so the service recovers without a restart.
+ */
+export function createRedis(config: Config, logger: Logger): Redis {
+  const redis = new Redis(config.redisUrl, {
+    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
+    connectionName: 'reas',
+    enableOfflineQueue: false,
+    commandTimeout: config.redisTimeoutMs,
+    connectTimeout: config.redisTimeoutMs,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 100, maxReconnectDelayMs),
+    // A managed Redis that fails over turns the old primary read-only: reconnect to the new one.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    // Replies as strings keep counts beyond 2^53 exact; they are sent on as text anyway.
+    stringNumbers: true,
+    // Concurrent requests share one round trip: see BENCHMARKS.md for the measured effect.
+    enableAutoPipelining: true,
+  });
+  let lastErrorLog = 0;
+  redis.on('error', (error: Error) => {
+    // While Redis is down ioredis reports every reconnection attempt; once a second is enough.
+    const now = Date.now();
+    if (now - lastErrorLog >= 1000) {
+      lastErrorLog = now;
+      logger.warn({ err: error }, 'redis connection error');
+    }
+  });
+  redis.on('ready', () => logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready'));
+  return redis;
+}
+
+/** The URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}

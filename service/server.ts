@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRedis, redactUrl, type Redis } from './redis.js';
+import { createMetrics } from './metrics.js';
+import { createApp } from './app.js';
+
+/**
+ * The only entry point that listens. It validates config, starts the HTTP server on 0.0.0.0,
+ * and shuts down on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, quit Redis,
+ * exit 0 — or, past SHUTDOWN_TIMEOUT_MS, cut the remaining connections and exit 1.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`reas: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const redis = createRedis(config, logger);
+  const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }) });
+  const server = createServer(app.callback());
+  // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
+  // send a request on a connection Node is closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  try {
+    server.listen(config.port, '0.0.0.0');
+    await once(server, 'listening');
+  } catch (error) {
+    logger.fatal({ err: error, port: config.port }, 'cannot listen');
+    await stopRedis(redis);
+    exit(logger, 1);
+    return;
+  }
+  logger.info({ port: config.port, redis: redactUrl(config.redisUrl), key: config.counterKey }, 'listening');
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      exit(logger, 1);
+      return;
+    }
+    stopping = true;
+    void shutdown(server, redis, logger, config.shutdownTimeoutMs, signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function shutdown(server: Server, redis: Redis, logger: Logger, timeoutMs: number, signal: string): Promise<void> {
+  logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
+  const closed = new Promise<boolean>((resolve) => server.close(() => resolve(true)));
+  // Keep-alive connections with no request in progress would otherwise hold close() open.
+  server.closeIdleConnections();
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const graceful = await Promise.race([closed, timedOut]);
+  clearInterval(idleSweep);
+  clearTimeout(timer);
+  if (!graceful) {
+    logger.error({ timeoutMs }, 'in-flight requests did not finish in time: closing their connections');
+    server.closeAllConnections();
+  }
+  await stopRedis(redis);
+  logger.info({ graceful }, 'stopped');
+  exit(logger, graceful ? 0 : 1);
+}
+
+/** Exits once buffered log lines are written, so the last words of a pod are never lost. */
+function exit(logger: Logger, code: number): void {
+  logger.flush(() => process.exit(code));
+}
+
+/**
+ * QUIT lets replies already on the wire arrive; a Redis that does not answer it within a second
+ * is dropped, so shutdown stays bounded.
+ */
+async function stopRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      redis.quit().catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1000);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  redis.disconnect();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`reas: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

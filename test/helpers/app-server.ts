@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { createApp } from '../../service/app.js';
+import { loadConfig } from '../../service/config.js';
+import { createLogger } from '../../service/logger.js';
+import { createMetrics, type Metrics } from '../../service/metrics.js';
+import { createRedis } from '../../service/redis.js';
+
+export interface TestApp {
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly metrics: Metrics;
+  /** The app's own Redis client. */
+  readonly redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh app, built exactly as server.ts builds it (same config parsing and Redis options),
+ * served on an ephemeral port. `env` holds the variables a deployment would set.
+ */
+export async function startApp(env: Record<string, string>): Promise<TestApp> {
+  const config = loadConfig(env);
+  const logger = createLogger('silent');
+  const redis = createRedis(config, logger);
+  const metrics = createMetrics();
+  const app = createApp({ redis, logger, config, metrics });
+  const server: Server = createServer(app.callback());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  await waitUntilReady(redis);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    metrics,
+    redis,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      redis.disconnect();
+    },
+  };
+}
+
+async function waitUntilReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis client not ready after 5 s (status ${redis.status})`)), 5000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** A separate client for a test to read and write Redis directly; close it in a hook. */
+export function directClient(url: string, password?: string): Redis {
+  return new Redis(url, { ...(password === undefined ? {} : { password }), lazyConnect: false, maxRetriesPerRequest: 1 });
+}

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface RedisServerOptions {
+  /** Require this password (requirepass). @default none */
+  readonly password?: string;
+  /** Keep data across restart() with an append-only file in a private directory. @default true */
+  readonly persistent?: boolean;
+}
+
+/** A real, throwaway redis-server on 127.0.0.1 and a free port. */
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly pid: number;
+  /** Stops it (SIGTERM; Redis flushes its AOF first) and waits for the process to end. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  /** SIGSTOP: the port stays open but nothing answers, as with a Redis stuck on a slow disk. */
+  pause(): void;
+  resume(): void;
+  /** Stops it and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+export const redisInstallHint =
+  'redis-server is not installed or not on PATH: install it (Debian/Ubuntu: `apt-get install -y redis-server`; ' +
+  'macOS: `brew install redis`) and run the tests again';
+
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'reas-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
+  args.push('--appendonly', options.persistent === false ? 'no' : 'yes', '--appendfsync', 'always');
+  if (options.password !== undefined) args.push('--requirepass', options.password);
+
+  let child: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) {
+          proc.stdout?.off('data', onData);
+          proc.stdout?.resume();
+          resolve();
+        }
+      };
+      proc.stdout?.on('data', onData);
+      proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      proc.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'ENOENT' ? new Error(redisInstallHint) : error),
+      );
+      proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)));
+    });
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = undefined;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGCONT');
+    const exited = once(proc, 'exit');
+    proc.kill('SIGTERM');
+    await exited;
+  }
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid ?? -1;
+    },
+    stop,
+    start,
+    async restart() {
+      await stop();
+      await start();
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
+    async dispose() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
+import { directClient } from '../helpers/app-server.js';
+
+const post = (url: string) => fetch(url, { method: 'POST' }).then(async (r) => [r.status, await r.text()] as const);
+
+describe('the server process (dist/server.js)', () => {
+  let redis: RedisServer;
+  let direct: Redis;
+  const services: ServiceProcess[] = [];
+  const start = async (env: Record<string, string> = {}, waitFor: '/readyz' | '/ok' = '/readyz') => {
+    const service = await spawnService({ REDIS_URL: redis.url, ...env }, { waitFor });
+    services.push(service);
+    return service;
+  };
+  beforeEach(async () => {
+    redis = await startRedis();
+    direct = directClient(redis.url);
+  });
+  afterEach(async () => {
+    await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
+    direct.disconnect();
+    await redis.dispose();
+  });
+
+  describe('start-up', () => {
+    it('never resets or initialises the count', async () => {
+      await direct.set('count', '42');
+      const service = await start();
+      expect(await (await fetch(`${service.url}/count`)).text()).to.equal('42');
+      expect(await direct.get('count')).to.equal('42');
+    });
+
+    it('keeps the count across a restart', async () => {
+      const first = await start();
+      for (let i = 0; i < 3; i++) await post(`${first.url}/inc`);
+      expect(await first.stop('SIGTERM')).to.equal(0);
+      const second = await start({ PORT: String(first.port) });
+      expect(await (await fetch(`${second.url}/count`)).text()).to.equal('3');
+      expect(await post(`${second.url}/inc`)).to.deep.equal([200, '4']);
+    });
+
+    it('shares one count between replicas', async () => {
+      const [a, b] = await Promise.all([start(), start()]);
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => post(`${(i % 2 ? a : b).url}/inc`)));
+      expect(answers.every(([status]) => status === 200)).to.equal(true);
+      expect(await (await fetch(`${a.url}/count`)).text()).to.equal('100');
+      expect(await (await fetch(`${b.url}/count`)).text()).to.equal('100');
+    });
+
+    it('starts while Redis is down, answers /ok, and serves once Redis is up', async () => {
+      await redis.stop();
+      const service = await start({}, '/ok');
+      expect((await fetch(`${service.url}/ok`)).status).to.equal(200);
+      expect((await fetch(`${service.url}/readyz`)).status).to.equal(503);
+      expect((await post(`${service.url}/inc`))[0]).to.equal(503);
+      await redis.start();
+      const deadline = Date.now() + 5000;
+      while ((await fetch(`${service.url}/readyz`)).status !== 200) {
+        if (Date.now() > deadline) throw new Error('not ready 5 s after Redis came back');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await post(`${service.url}/inc`)).to.deep.equal([200, '1']);
+    });
+
+    it('writes structured JSON logs', async () => {
+      const service = await start();
+      await service.stop('SIGTERM');
+      const lines = service.output().trim().split('\n');
+      expect(lines.length).to.be.at.least(3);
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        expect(entry).to.include.keys('level', 'time', 'msg');
+      }
+      expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).to.include.members(['listening', 'stopped']);
+    });
+  });
+
+  describe('Redis authentication', () => {
+    let dir: string;
+    beforeEach(async () => {
+      await redis.dispose();
+      redis = await startRedis({ password: 'from-secret' });
+      dir = mkdtempSync(join(tmpdir(), 'reas-secret-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the password from REDIS_PASSWORD_FILE', async () => {
+      const file = join(dir, 'redis-password');
+      writeFileSync(file, 'from-secret\n');
+      const service = await start({ REDIS_PASSWORD_FILE: file });
+      expect(await post(`${service.url}/inc`)).to.deep.equal([200, '1']);
+    });
+
+    it('answers 503 and is not ready when the password is wrong', async () => {
+      const service = await start({ REDIS_PASSWORD: 'wrong' }, '/ok');
+      expect((await fetch(`${service.url}/readyz`)).status).to.equal(503);
+      expect((await post(`${service.url}/inc`))[0]).to.equal(503);
+      expect((await fetch(`${service.url}/ok`)).status).to.equal(200);
+    });
+  });
+
+  describe('bad configuration', () => {
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['a non-numeric PORT', { PORT: 'five-thousand' }, /invalid configuration: PORT: must be a whole number/],
+      ['an invalid REDIS_URL', { REDIS_URL: 'not a url' }, /invalid configuration: REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
+      ['an unreadable REDIS_PASSWORD_FILE', { REDIS_PASSWORD_FILE: '/nonexistent/secret' }, /invalid configuration: REDIS_PASSWORD_FILE: cannot read/],
+    ];
+    for (const [what, env, message] of cases) {
+      it(`exits 1 at start on ${what}, naming the variable`, async () => {
+        const service = await spawnService({ REDIS_URL: redis.url, ...env }, { waitFor: 'nothing' });
+        services.push(service);
+        expect(await service.exited()).to.equal(1);
+        expect(service.output()).to.match(message);
+      });
+    }
+
+    it('exits 1 when its port is taken', async () => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
+      const port = (blocker.address() as { port: number }).port;
+      try {
+        const service = await spawnService({ REDIS_URL: redis.url, PORT: String(port) }, { waitFor: 'nothing' });
+        services.push(service);
+        expect(await service.exited()).to.equal(1);
+        expect(service.output()).to.include('cannot listen');
+      } finally {
+        blocker.close();
+      }
+    });
+  });
+
+  describe('shutdown', () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      it(`on ${signal} finishes every in-flight request, refuses new connections, and exits 0`, async () => {
+        const service = await start({ REDIS_TIMEOUT_MS: '5000' });
+        // With Redis paused, the requests are still in flight when the signal arrives; the pause
+        // leaves time for all 20 to reach the server even on a loaded machine.
+        redis.pause();
+        const inFlight = Array.from({ length: 20 }, () => post(`${service.url}/inc`));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        service.child.kill(signal);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const refused = await fetch(`${service.url}/ok`).then(
+          () => 'accepted',
+          () => 'refused',
+        );
+        redis.resume();
+        const answers = await Promise.all(inFlight);
+        expect(answers.filter(([status]) => status !== 200)).to.deep.equal([]);
+        expect(answers.map(([, body]) => Number(body)).sort((a, b) => a - b)).to.deep.equal(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        expect(refused).to.equal('refused');
+        expect(await service.exited()).to.equal(0);
+        expect(await direct.get('count')).to.equal('20');
+      });
+    }
+
+    it('gives up on requests still running after SHUTDOWN_TIMEOUT_MS and exits 1', async () => {
+      const service = await start({ SHUTDOWN_TIMEOUT_MS: '300', REDIS_TIMEOUT_MS: '10000' });
+      redis.pause();
+      const stuck = fetch(`${service.url}/inc`, { method: 'POST' }).then(
+        (r) => r.status,
+        () => 'cut',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = Date.now();
+      expect(await service.stop('SIGTERM')).to.equal(1);
+      expect(Date.now() - started).to.be.below(3000);
+      expect(await stuck).to.equal('cut');
+    });
+  });
+});
