@@ -1,0 +1,73 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { Api, type ApiAutoscaling } from './api.js';
+import { Redis, type RedisPasswordSecret, type RedisPersistence } from './redis.js';
+
+/** A Redis outside the release (the chart's `global.externalRedis`). */
+export interface ExternalRedis {
+  /** redis:// URL without credentials. */
+  readonly url: string;
+  /** The Secret holding its password. */
+  readonly passwordSecret: RedisPasswordSecret;
+}
+
+/** Settings of the whole deployment; each mirrors a chart value (see README, cdk8s). */
+export interface ReasChartProps {
+  /** Release name (`helm install <release>`). @default 'reas' */
+  readonly release?: string;
+  /** Namespace every object is written into. @default 'reas' */
+  readonly namespace?: string;
+  /** Application version (Chart appVersion): image tags and the version label. @default '0.1.0' */
+  readonly version?: string;
+  /** API image. @default `reas:<version>` */
+  readonly apiImage?: string;
+  /** API replicas (`api.replicaCount`). @default 2 */
+  readonly apiReplicas?: number;
+  /** API autoscaling (`api.autoscaling`); undefined = off. @default off */
+  readonly apiAutoscaling?: ApiAutoscaling;
+  /** Redis image (`redis.image`). @default 'redis:7.4.2-bookworm' */
+  readonly redisImage?: string;
+  /** Redis persistence (`redis.persistence`). @default enabled, 1Gi */
+  readonly redisPersistence?: RedisPersistence;
+  /** Redis password Secret; must exist in the namespace (see README). @default `<release>-redis` / 'redis-password' */
+  readonly redisPasswordSecret?: RedisPasswordSecret;
+  /** Use this Redis instead of deploying one (`global.externalRedis`). @default deploy Redis */
+  readonly externalRedis?: ExternalRedis;
+}
+
+/** The reas deployment: composes Redis (unless external) and the API. */
+export class ReasChart extends Chart {
+  public readonly api: Api;
+  public readonly redis?: Redis;
+
+  constructor(scope: Construct, id: string, props: ReasChartProps = {}) {
+    const release = props.release ?? 'reas';
+    super(scope, id, { namespace: props.namespace ?? 'reas', disableResourceNameHashes: true });
+    const version = props.version ?? '0.1.0';
+    let redisUrl: string;
+    let passwordSecret: RedisPasswordSecret;
+    if (props.externalRedis) {
+      redisUrl = props.externalRedis.url;
+      passwordSecret = props.externalRedis.passwordSecret;
+    } else {
+      this.redis = new Redis(this, 'redis', {
+        release,
+        ...(props.redisImage ? { image: props.redisImage } : {}),
+        ...(props.redisPersistence ? { persistence: props.redisPersistence } : {}),
+        ...(props.redisPasswordSecret ? { passwordSecret: props.redisPasswordSecret } : {}),
+      });
+      redisUrl = this.redis.url;
+      passwordSecret = this.redis.passwordSecret;
+    }
+    this.api = new Api(this, 'api', {
+      release,
+      version,
+      ...(props.apiImage ? { image: props.apiImage } : {}),
+      ...(props.apiReplicas !== undefined ? { replicas: props.apiReplicas } : {}),
+      ...(props.apiAutoscaling ? { autoscaling: props.apiAutoscaling } : {}),
+      redisUrl,
+      redisPasswordSecret: passwordSecret,
+      pdbMaxUnavailable: 1,
+    });
+  }
+}
