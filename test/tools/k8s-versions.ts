@@ -10,3 +10,6 @@
 export const K8S_SCHEMA_VERSIONS = ['1.30.14', '1.35.8', '1.37.2'] as const;
 
 export type K8sSchemaVersion = (typeof K8S_SCHEMA_VERSIONS)[number];
+
+export const OLDEST_K8S_SCHEMA_VERSION: K8sSchemaVersion = '1.30.14';
+export const NEWEST_K8S_SCHEMA_VERSION: K8sSchemaVersion = '1.37.2';
