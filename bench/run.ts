@@ -1,6 +1,6 @@
 // `npm run bench`: the built service against a bare node:http + ioredis baseline, same Redis, same load,
 // interleaved rounds; see BENCHMARKS.md for what is measured and why.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
@@ -19,7 +19,7 @@ import {
   type ServerSummary,
   type Target,
 } from './lib/report.js';
-import { readStatusKb, repoRoot, RssSampler, startServer, type RunningServer, type ServerEnv, type ServerSpec } from './lib/server-process.js';
+import { profileName, ProcessSampler, readStatusKb, repoRoot, startServer, type RunningServer, type ServerEnv, type ServerSpec } from './lib/server-process.js';
 import { median, round } from './lib/stats.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -91,7 +91,10 @@ async function main(): Promise<number> {
   const logFile = path.join(resultsDir, 'servers.log');
   writeFileSync(logFile, '');
   const profileDir = path.join(resultsDir, 'profiles');
-  if (opts.cpuProf) mkdirSync(profileDir, { recursive: true });
+  if (opts.cpuProf) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
   const machine = describeMachine();
   log(`machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryTotalGiB} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
 
@@ -120,7 +123,7 @@ async function main(): Promise<number> {
     const ready = await measureReadiness(specs.slice(0, 2), env, opts.readySamples, failures);
 
     for (const spec of specs) {
-      const server = await startServer(spec, { ...env, cpuProfDir: spec.kind === 'service' && opts.cpuProf ? profileDir : undefined });
+      const server = await startServer(spec, { ...env, cpuProfDir: opts.cpuProf ? profileDir : undefined });
       running.push(server);
       log(`${spec.name} ready on :${server.port} (pid ${server.pid}) in ${round(server.readyMs, 1)} ms`);
       failures.push(...(await sanityCheck(server)));
@@ -137,8 +140,22 @@ async function main(): Promise<number> {
       if (r.errorCount > 0) failures.push(`${label}: ${r.errorCount} errors ${JSON.stringify(r.errors)}`);
       if (!r.drained) failures.push(`${label}: wrk ended before every connection had stopped sending (a request may have been dropped in flight)`);
     };
-    const load = (server: RunningServer, route: RouteName, seconds: number): Promise<WrkResult> =>
-      runWrk({ url: `${server.baseUrl}/${route}`, method: routeMethods[route], seconds, connections: opts.connections, threads: opts.threads });
+    const load = async (server: RunningServer, route: RouteName, seconds: number): Promise<WrkResult> => {
+      const checkAlive = (): void => {
+        const ended = server.ended();
+        // Its own log says whether it was signalled (a graceful "shutting down" line) or crashed.
+        if (ended !== undefined) throw new Error(`${server.spec.name} (pid ${server.pid}) ended during the run (${ended}); see ${logFile}`);
+      };
+      let result: WrkResult;
+      try {
+        result = await runWrk({ url: `${server.baseUrl}/${route}`, method: routeMethods[route], seconds, connections: opts.connections, threads: opts.threads });
+      } catch (error) {
+        checkAlive();
+        throw error;
+      }
+      checkAlive();
+      return result;
+    };
 
     if (opts.warmup > 0) {
       for (const route of opts.routes) {
@@ -157,9 +174,10 @@ async function main(): Promise<number> {
       const order = [...running.slice(shift), ...running.slice(0, shift)];
       for (const route of opts.routes) {
         for (const server of order) {
-          const sampler = new RssSampler(server.pid);
+          const sampler = new ProcessSampler(server.pid);
           const r = await load(server, route, opts.duration);
-          const peakRssMb = sampler.stop();
+          const { peakRssMb, cpuSeconds } = sampler.stop();
+          const cpuUsPerRequest = cpuSeconds === undefined || r.requests === 0 ? null : round((cpuSeconds * 1e6) / r.requests, 1);
           account(`round ${round_} ${routeLabels[route]} ${server.spec.name}`, route, r);
           measurements.push({
             round: round_,
@@ -171,10 +189,11 @@ async function main(): Promise<number> {
             p999Ms: r.latencyMs.p999,
             maxMs: r.latencyMs.max,
             peakRssMb,
+            cpuUsPerRequest,
             requests: r.requests,
             errors: r.errorCount,
           });
-          log(`round ${round_}/${opts.rounds} ${routeLabels[route].padEnd(10)} ${server.spec.name.padEnd(29)} ${describeRun(r)}  RSS ${peakRssMb} MB`);
+          log(`round ${round_}/${opts.rounds} ${routeLabels[route].padEnd(10)} ${server.spec.name.padEnd(29)} ${describeRun(r)}  RSS ${peakRssMb} MB  CPU ${cpuUsPerRequest ?? 'n/a'} us/req`);
         }
       }
     }
@@ -226,7 +245,7 @@ async function main(): Promise<number> {
     targets.push({ name: 'service start-to-ready ms (median)', value: readyMs, limit: '< 1000', met: readyMs < 1000 });
 
     const image = imageSize(opts.image);
-    const profiles = opts.cpuProf ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f)) : [];
+    const profiles = opts.cpuProf ? specs.map((spec) => path.join(profileDir, profileName(spec))).filter((f) => existsSync(f)) : [];
     const result = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),

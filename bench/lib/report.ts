@@ -21,6 +21,8 @@ export interface Measurement {
   readonly p999Ms: number;
   readonly maxMs: number;
   readonly peakRssMb: number;
+  /** Server CPU time (user + system) per answered request, in microseconds. */
+  readonly cpuUsPerRequest: number | null;
   readonly requests: number;
   readonly errors: number;
 }
@@ -31,6 +33,7 @@ export interface ServerSummary {
   readonly medianP99Ms: number;
   readonly worstP99Ms: number;
   readonly peakRssMb: number;
+  readonly medianCpuUsPerRequest: number | null;
 }
 
 export interface Comparison {
@@ -40,6 +43,12 @@ export interface Comparison {
   /** numerator req/s / denominator req/s, one per round (the two runs are adjacent in time). */
   readonly ratios: readonly number[];
   readonly medianRatio: number;
+  /**
+   * denominator CPU per request / numerator CPU per request, per round: the same "how many times
+   * the denominator's capacity" reading as the req/s ratio, but far less swayed by other load.
+   */
+  readonly cpuEfficiencyRatios: readonly number[];
+  readonly medianCpuEfficiencyRatio: number | null;
 }
 
 export interface Target {
@@ -57,20 +66,33 @@ export function summarize(measurements: readonly Measurement[], route: RouteName
     medianP99Ms: round(median(runs.map((m) => m.p99Ms)), 2),
     worstP99Ms: round(Math.max(...runs.map((m) => m.p99Ms)), 2),
     peakRssMb: Math.max(...runs.map((m) => m.peakRssMb)),
+    medianCpuUsPerRequest: runs.every((m) => m.cpuUsPerRequest !== null) ? round(median(runs.map((m) => m.cpuUsPerRequest!)), 1) : null,
   };
 }
 
 export function compare(measurements: readonly Measurement[], route: RouteName, numerator: string, denominator: string): Comparison {
   const rounds = [...new Set(measurements.map((m) => m.round))].sort((a, b) => a - b);
-  const ratios = rounds.map((r) => {
-    const find = (server: string): Measurement => {
-      const m = measurements.find((x) => x.round === r && x.route === route && x.server === server);
-      if (m === undefined) throw new Error(`no measurement for ${server} ${route} round ${r}`);
-      return m;
-    };
-    return round(find(numerator).requestsPerSecond / find(denominator).requestsPerSecond, 3);
-  });
-  return { route, numerator, denominator, ratios, medianRatio: round(median(ratios), 3) };
+  const find = (r: number, server: string): Measurement => {
+    const m = measurements.find((x) => x.round === r && x.route === route && x.server === server);
+    if (m === undefined) throw new Error(`no measurement for ${server} ${route} round ${r}`);
+    return m;
+  };
+  const ratios = rounds.map((r) => round(find(r, numerator).requestsPerSecond / find(r, denominator).requestsPerSecond, 3));
+  const cpuEfficiencyRatios: number[] = [];
+  for (const r of rounds) {
+    const num = find(r, numerator).cpuUsPerRequest;
+    const den = find(r, denominator).cpuUsPerRequest;
+    if (num !== null && den !== null && num > 0) cpuEfficiencyRatios.push(round(den / num, 3));
+  }
+  return {
+    route,
+    numerator,
+    denominator,
+    ratios,
+    medianRatio: round(median(ratios), 3),
+    cpuEfficiencyRatios,
+    medianCpuEfficiencyRatio: cpuEfficiencyRatios.length === rounds.length ? round(median(cpuEfficiencyRatios), 3) : null,
+  };
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -87,7 +109,9 @@ export function routeTable(
   comparisons: readonly Comparison[],
   reference: { numerator: string; denominator: string },
 ): string {
-  const rows: string[][] = [['route / server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', `ratio/round vs ${reference.denominator}`, 'median ratio']];
+  const rows: string[][] = [
+    ['route / server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU us/req', `req/s ratio/round vs ${reference.denominator}`, 'median', 'CPU-cost ratio'],
+  ];
   for (const route of routes) {
     for (const server of servers) {
       const s = summaries.get(`${route}|${server}`)!;
@@ -98,8 +122,10 @@ export function routeTable(
         s.medianP50Ms.toFixed(2),
         s.medianP99Ms.toFixed(2),
         s.peakRssMb.toFixed(1),
+        s.medianCpuUsPerRequest === null ? 'n/a' : s.medianCpuUsPerRequest.toFixed(1),
         c === undefined ? '' : c.ratios.map((r) => r.toFixed(3)).join(' '),
         c === undefined ? '' : c.medianRatio.toFixed(3),
+        c?.medianCpuEfficiencyRatio == null ? '' : c.medianCpuEfficiencyRatio.toFixed(3),
       ]);
     }
   }
@@ -115,7 +141,13 @@ export function targetTable(targets: readonly Target[]): string {
 
 export function comparisonTable(comparisons: readonly Comparison[]): string {
   return table([
-    ['route', 'comparison (req/s ratio)', 'per round', 'median'],
-    ...comparisons.map((c) => [routeLabels[c.route], `${c.numerator} / ${c.denominator}`, c.ratios.map((r) => r.toFixed(3)).join(' '), c.medianRatio.toFixed(3)]),
+    ['route', 'comparison', 'req/s ratio per round', 'median', 'CPU-cost ratio (median)'],
+    ...comparisons.map((c) => [
+      routeLabels[c.route],
+      `${c.numerator} / ${c.denominator}`,
+      c.ratios.map((r) => r.toFixed(3)).join(' '),
+      c.medianRatio.toFixed(3),
+      c.medianCpuEfficiencyRatio === null ? 'n/a' : c.medianCpuEfficiencyRatio.toFixed(3),
+    ]),
   ]);
 }

@@ -24,7 +24,7 @@ export interface ServerEnv {
   readonly logLevel: string;
   /** stdout/stderr of the server go here: a file is a cheap sink we do not have to read. */
   readonly logFile: string;
-  /** When set, the service writes a V8 CPU profile into this folder when it exits. */
+  /** When set, the server writes a V8 CPU profile into this folder when it exits. */
   readonly cpuProfDir?: string;
 }
 
@@ -37,22 +37,27 @@ export interface RunningServer {
   readonly readyMs: number;
   /** SIGTERM, then the exit code (a graceful service exits 0). */
   stop(): Promise<number | null>;
+  /** How the process ended if it already has ("exit code 1", "signal SIGKILL"), else undefined. */
+  ended(): string | undefined;
+}
+
+/** File name of a server's CPU profile: "service.cpuprofile", "baseline-no-auto-pipelining.cpuprofile". */
+export function profileName(spec: ServerSpec): string {
+  return `${spec.name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase()}.cpuprofile`;
 }
 
 function commandFor(spec: ServerSpec, env: ServerEnv): { args: string[]; extraEnv: Record<string, string> } {
-  if (spec.kind === 'baseline') {
-    return {
-      args: [path.join(repoRoot, 'bench/baseline-server.js')],
-      extraEnv: { BASELINE_AUTO_PIPELINING: String(spec.autoPipelining ?? true) },
-    };
-  }
   const args: string[] = [];
+  if (env.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', env.cpuProfDir, '--cpu-prof-name', profileName(spec));
+  if (spec.kind === 'baseline') {
+    args.push(path.join(repoRoot, 'bench/baseline-server.js'));
+    return { args, extraEnv: { BASELINE_AUTO_PIPELINING: String(spec.autoPipelining ?? true) } };
+  }
   const extraEnv: Record<string, string> = { LOG_LEVEL: env.logLevel };
   if (spec.autoPipelining !== undefined) {
     args.push('--import', path.join(repoRoot, 'bench/auto-pipelining-override.js'));
     extraEnv.REAS_BENCH_AUTO_PIPELINING = String(spec.autoPipelining);
   }
-  if (env.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', env.cpuProfDir);
   args.push(path.join(repoRoot, 'dist/server.js'));
   return { args, extraEnv };
 }
@@ -124,6 +129,11 @@ export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<Run
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     readyMs,
+    ended() {
+      if (child.exitCode !== null) return `exit code ${child.exitCode}`;
+      if (child.signalCode !== null) return `signal ${child.signalCode}`;
+      return undefined;
+    },
     async stop() {
       const done = exited(child);
       child.kill('SIGTERM');
@@ -135,12 +145,34 @@ export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<Run
   };
 }
 
-/** Samples a process's resident set from /proc while load runs; the peak is what we report. */
-export class RssSampler {
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream build). */
+const ticksPerSecond = 100;
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Watches a server process while load runs: its peak resident set (polled from /proc) and the CPU
+ * time it used, which divided by the requests answered gives a cost per request that depends far
+ * less on what else the shared machine is doing than req/s does.
+ */
+export class ProcessSampler {
   private peakKb = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly cpuAtStart: number | undefined;
 
   constructor(private readonly pid: number, intervalMs = 50) {
+    this.cpuAtStart = cpuSeconds(pid);
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
@@ -150,11 +182,15 @@ export class RssSampler {
     if (kb !== undefined && kb > this.peakKb) this.peakKb = kb;
   }
 
-  /** Stops sampling; returns the peak RSS seen, in MB. */
-  stop(): number {
+  /** Stops sampling; returns the peak RSS seen in MB and the CPU seconds used meanwhile. */
+  stop(): { peakRssMb: number; cpuSeconds: number | undefined } {
     clearInterval(this.timer);
     this.sample();
-    return Math.round((this.peakKb / 1024) * 10) / 10;
+    const cpuNow = cpuSeconds(this.pid);
+    return {
+      peakRssMb: Math.round((this.peakKb / 1024) * 10) / 10,
+      cpuSeconds: cpuNow === undefined || this.cpuAtStart === undefined ? undefined : cpuNow - this.cpuAtStart,
+    };
   }
 }
 

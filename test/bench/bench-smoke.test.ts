@@ -11,7 +11,7 @@ const routes = ['inc', 'count', 'ok', 'dec'];
 interface BenchResult {
   ok: boolean;
   failures: string[];
-  measurements: { route: string; server: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number; requests: number; errors: number }[];
+  measurements: { route: string; server: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number; cpuUsPerRequest: number | null; requests: number; errors: number }[];
   comparisons: { route: string; numerator: string; denominator: string; ratios: number[]; medianRatio: number }[];
   ready: Record<string, { samplesMs: number[]; medianMs: number }>;
   correctness: { before: number; after: number; successfulIncs: number; successfulDecs: number; expectedDelta: number; ok: boolean };
@@ -62,6 +62,7 @@ describe('npm run bench (bench/run.ts)', function () {
         expect(m!.p50Ms).to.be.greaterThan(0);
         expect(m!.p99Ms).to.be.at.least(m!.p50Ms);
         expect(m!.peakRssMb, `${server} RSS`).to.be.within(10, 2048);
+        expect(m!.cpuUsPerRequest, `${server} CPU per request`).to.be.a('number').and.greaterThan(0);
       }
     }
   });

@@ -1,0 +1,67 @@
+// Summarizes a V8 .cpuprofile (from `npm run bench -- --cpu-prof`) as self time by package and by
+// function, so a missed target can be traced to what costs without opening DevTools.
+// Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top N]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** Where a frame's code lives: an npm package, Node's internals, the service, or a V8 pseudo-frame. */
+function areaOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg?.[1] !== undefined) return pkg[1];
+  if (url.startsWith('node:')) return 'node internals';
+  if (url.includes('/dist/')) return 'service (dist/)';
+  if (url.includes('/bench/')) return 'bench';
+  return url;
+}
+
+function percent(part: number, total: number): string {
+  return `${((part / total) * 100).toFixed(1)}%`.padStart(6);
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  const file = positionals[0];
+  if (file === undefined) throw new Error('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top N]');
+  const top = Number(values.top);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const idle = [...selfUs].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+  const busy = total - idle;
+
+  const areas = new Map<string, number>();
+  const functions = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') continue;
+    const area = areaOf(url, functionName);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    const fn = `${functionName || '(anonymous)'}  ${url === '' ? '' : `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`}`;
+    functions.set(fn, (functions.get(fn) ?? 0) + us);
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
+  console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${percent(busy, total).trim()}); shares below are of busy time`);
+  console.log('\nself time by area');
+  for (const [area, us] of sorted(areas)) console.log(`${percent(us, busy)}  ${area}`);
+  console.log(`\nself time by function (top ${top})`);
+  for (const [fn, us] of sorted(functions).slice(0, top)) console.log(`${percent(us, busy)}  ${fn}`);
+}
+
+main();
