@@ -123,7 +123,10 @@ export interface TemplateOptions {
   release: string;
   namespace?: string;
   valuesFiles?: readonly string[];
+  /** --set-string: every value stays a string. */
   set?: Readonly<Record<string, string>>;
+  /** --set: helm types the value (numbers, booleans). */
+  setValues?: Readonly<Record<string, string | number | boolean>>;
   isUpgrade?: boolean;
   kubeVersion?: string;
   apiVersions?: readonly string[];
@@ -135,6 +138,7 @@ export function templateArgs(options: TemplateOptions): string[] {
   const args = ['template', options.release, options.chart, '--namespace', options.namespace ?? 'default'];
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set-string', `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.setValues ?? {})) args.push('--set', `${key}=${String(value)}`);
   if (options.isUpgrade === true) args.push('--is-upgrade');
   if (options.kubeVersion !== undefined) args.push('--kube-version', options.kubeVersion);
   for (const apiVersion of options.apiVersions ?? []) args.push('--api-versions', apiVersion);

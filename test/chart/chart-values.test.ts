@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { helmTemplate, runHelm, templateArgs } from '../helpers/helm.js';
+import { CHART_DIR, findObject } from './chart-cases.js';
+import { VALUES_FILES, valuesKeys } from './values-docs.js';
+
+/** helm create's values.yaml keys, in its order. */
+const HELM_CREATE_ORDER = [
+  'replicaCount', 'image', 'imagePullSecrets', 'nameOverride', 'fullnameOverride', 'serviceAccount', 'podAnnotations', 'podLabels',
+  'podSecurityContext', 'securityContext', 'service', 'ingress', 'httpRoute', 'resources', 'livenessProbe', 'readinessProbe',
+  'autoscaling', 'volumes', 'volumeMounts', 'nodeSelector', 'tolerations', 'affinity',
+];
+
+async function renderError(setValues: Record<string, string | number | boolean>): Promise<string> {
+  const result = await runHelm(templateArgs({ chart: CHART_DIR, release: 'reas', setValues }));
+  expect(result.code, `helm template with ${JSON.stringify(setValues)} should fail`).to.equal(1);
+  return result.stderr;
+}
+
+describe('helm chart: values', function () {
+  this.timeout(60_000);
+
+  for (const { file } of VALUES_FILES) {
+    describe(file, () => {
+      it('comments every key, the comment starting with the key name', () => {
+        const keys = valuesKeys(file);
+        expect(keys.length).to.be.greaterThan(5);
+        const undocumented = keys.filter((entry) => !new RegExp(`^${entry.key}[ :]`).test(entry.comment[0] ?? ''));
+        expect(undocumented.map((entry) => `${file}:${entry.line} ${entry.path}`)).to.deep.equal([]);
+      });
+
+      it("keeps helm create's key order for the keys it shares with it", () => {
+        const topLevel = valuesKeys(file).filter((entry) => !entry.path.includes('.')).map((entry) => entry.key);
+        const shared = topLevel.filter((key) => HELM_CREATE_ORDER.includes(key));
+        expect(shared).to.deep.equal([...shared].sort((a, b) => HELM_CREATE_ORDER.indexOf(a) - HELM_CREATE_ORDER.indexOf(b)));
+      });
+    });
+  }
+
+  describe('values.schema.json', () => {
+    it('rejects an unknown key in the umbrella, the api and the redis values', async () => {
+      expect(await renderError({ replicas: 3 })).to.match(/additional properties 'replicas' not allowed/);
+      expect(await renderError({ 'api.replicas': 3 })).to.match(/api:[\s\S]*additional properties 'replicas' not allowed/);
+      expect(await renderError({ 'redis.persistence.sizee': '2Gi' })).to.match(/redis:[\s\S]*additional properties 'sizee' not allowed/);
+    });
+
+    it('rejects an appendfsync Redis does not know and a weak or unquotable password', async () => {
+      expect(await renderError({ 'redis.config.appendfsync': 'sometimes' })).to.include("value must be one of 'always', 'everysec', 'no'");
+      expect(await renderError({ 'redis.auth.password': 'short' })).to.include('/auth/password');
+      expect(await renderError({ 'redis.auth.password': 'has-a-quote"-in-it-0123' })).to.include('/auth/password');
+    });
+
+    it('rejects an external Redis URL of another scheme', async () => {
+      expect(await renderError({ 'redis.enabled': false, 'global.externalRedis.url': 'http://cache:6379' })).to.include('/global/externalRedis/url');
+    });
+  });
+
+  describe('render-time checks', () => {
+    it('fails when both the bundled and an external Redis are configured, or neither', async () => {
+      expect(await renderError({ 'global.externalRedis.url': 'redis://cache:6379' })).to.include('set either redis.enabled=true (the bundled Redis) or global.externalRedis.url, not both');
+      expect(await renderError({ 'redis.enabled': false })).to.include('redis.enabled=false needs global.externalRedis.url');
+    });
+
+    it('fails when the termination grace period cannot cover the preStop pause plus the shutdown budget', async () => {
+      const stderr = await renderError({ 'api.terminationGracePeriodSeconds': 15 });
+      expect(stderr).to.include('api.terminationGracePeriodSeconds (15) must exceed api.preStopSleepSeconds + api.config.shutdownTimeoutMs/1000 (15)');
+    });
+  });
+
+  describe('redis config', () => {
+    it('turns AOF on with the chosen appendfsync, keeps the password out, and rolls the pod when it changes', async () => {
+      const defaults = await helmTemplate({ chart: CHART_DIR, release: 'reas', set: { 'redis.auth.password': 'a-chosen-password-0123' } });
+      const always = await helmTemplate({ chart: CHART_DIR, release: 'reas', set: { 'redis.auth.password': 'a-chosen-password-0123', 'redis.config.appendfsync': 'always' } });
+      const conf = (objects: typeof defaults) => (findObject(objects, 'ConfigMap', 'reas-redis') as unknown as { data: Record<string, string> }).data['redis.conf'] ?? '';
+      const checksum = (objects: typeof defaults) =>
+        (findObject(objects, 'StatefulSet', 'reas-redis') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations['checksum/config'];
+      expect(conf(defaults)).to.match(/^appendonly yes$/m).and.match(/^appendfsync everysec$/m).and.match(/^include \/tmp\/redis-auth\.conf$/m);
+      expect(conf(always)).to.match(/^appendfsync always$/m);
+      expect(conf(defaults)).not.to.include('a-chosen-password-0123');
+      expect(checksum(defaults)).to.match(/^[0-9a-f]{64}$/);
+      expect(checksum(always)).to.match(/^[0-9a-f]{64}$/).and.not.equal(checksum(defaults));
+    });
+  });
+
+  describe('NOTES.txt', () => {
+    it('prints the port-forward and curl commands for the release and namespace', async () => {
+      const result = await runHelm(['install', 'shop', CHART_DIR, '--namespace', 'apps', '--dry-run=client']);
+      expect(result.code, result.stderr).to.equal(0);
+      const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'));
+      expect(notes).to.include('kubectl --namespace apps port-forward service/shop-api 5000:5000');
+      expect(notes).to.include('curl http://127.0.0.1:5000/ok');
+      expect(notes).to.include('curl -X POST http://127.0.0.1:5000/inc');
+      expect(notes).to.include('helm test shop --namespace apps --logs');
+      expect(notes).to.include('Redis: shop-redis:6379');
+    });
+  });
+
+  it('documents every value in the README helm section', () => {
+    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section:helm -->'), readme.indexOf('<!-- /section:helm -->'));
+    const missing = VALUES_FILES.flatMap(({ file, prefix }) => valuesKeys(file).map((entry) => `${prefix}${entry.path}`)).filter((path) => !section.includes(`\`${path}\``));
+    expect(missing).to.deep.equal([]);
+  });
+});

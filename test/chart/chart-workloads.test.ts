@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { helmTemplate, type K8sObject } from '../helpers/helm.js';
+import { podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
+import { CHART_CASES, CHART_DIR, findObject, renderCase } from './chart-cases.js';
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const byFile = (file: string) => {
+  const found = CHART_CASES.find((chartCase) => chartCase.file === file);
+  if (found === undefined) throw new Error(file);
+  return found;
+};
+
+describe('helm chart: workloads', function () {
+  this.timeout(60_000);
+  let defaults: K8sObject[];
+  let optIns: K8sObject[];
+  before(async () => {
+    defaults = await renderCase(byFile('ci/default-values.yaml'));
+    optIns = await renderCase(byFile('ci/opt-ins-values.yaml'));
+  });
+
+  describe('Deployment reas-api', () => {
+    it('runs 2 replicas of reas:0.1.0 and replaces pods without ever going below them', () => {
+      const deployment = findObject(defaults, 'Deployment', 'reas-api') as Any;
+      expect(deployment.spec.replicas).to.equal(2);
+      expect(deployment.spec.strategy).to.deep.equal({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+      expect(deployment.spec.template.spec.containers[0].image).to.equal('reas:0.1.0');
+    });
+
+    it('probes /ok for startup and liveness and /readyz for readiness on port http (5000)', () => {
+      const container = (findObject(defaults, 'Deployment', 'reas-api') as Any).spec.template.spec.containers[0];
+      expect(container.ports).to.deep.equal([{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
+      expect(container.startupProbe.httpGet).to.deep.equal({ path: '/ok', port: 'http' });
+      expect(container.livenessProbe.httpGet).to.deep.equal({ path: '/ok', port: 'http' });
+      expect(container.readinessProbe.httpGet).to.deep.equal({ path: '/readyz', port: 'http' });
+      expect(container.env.find((env: Any) => env.name === 'PORT').value).to.equal('5000');
+    });
+
+    it('pauses in preStop with the sleep action and allows the full drain within the grace period', () => {
+      const spec = (findObject(defaults, 'Deployment', 'reas-api') as Any).spec.template.spec;
+      const container = spec.containers[0];
+      expect(container.lifecycle.preStop).to.deep.equal({ sleep: { seconds: 5 } });
+      const shutdownMs = Number(container.env.find((env: Any) => env.name === 'SHUTDOWN_TIMEOUT_MS').value);
+      expect(spec.terminationGracePeriodSeconds).to.be.greaterThan(5 + shutdownMs / 1000);
+      expect(container.resources.requests).to.have.keys('cpu', 'memory');
+      expect(container.resources.limits).to.have.key('memory');
+    });
+
+    it('spreads pods over nodes and zones by their own labels', () => {
+      const template = podTemplates(defaults).find((candidate) => candidate.owner === 'Deployment/reas-api');
+      const constraints = (template?.spec as Any).topologySpreadConstraints as Any[];
+      expect(constraints.map((constraint) => constraint.topologyKey)).to.deep.equal(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+      for (const constraint of constraints) expect(selectorMatches(constraint.labelSelector as LabelSelector, template?.labels ?? {})).to.equal(true);
+    });
+
+    it('has a PodDisruptionBudget over its pods', () => {
+      const pdb = findObject(defaults, 'PodDisruptionBudget', 'reas-api') as Any;
+      const template = podTemplates(defaults).find((candidate) => candidate.owner === 'Deployment/reas-api');
+      expect(selectorMatches(pdb.spec.selector, template?.labels ?? {})).to.equal(true);
+      expect(pdb.spec.maxUnavailable).to.equal(1);
+    });
+
+    it('mounts no password when the external Redis needs none', async () => {
+      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'redis.enabled': false }, set: { 'global.externalRedis.url': 'redis://cache.internal:6379' } });
+      const spec = (findObject(objects, 'Deployment', 'reas-api') as Any).spec.template.spec;
+      expect(spec.containers[0].env.map((env: Any) => env.name)).not.to.include('REDIS_PASSWORD_FILE');
+      expect(spec.volumes.map((volume: Any) => volume.name)).to.deep.equal(['tmp']);
+    });
+  });
+
+  describe('opt-ins', () => {
+    it('renders no HPA, Ingress or ServiceMonitor by default', () => {
+      expect(defaults.filter((object) => ['HorizontalPodAutoscaler', 'Ingress', 'ServiceMonitor'].includes(object.kind))).to.deep.equal([]);
+    });
+
+    it('scales the Deployment with an autoscaling/v2 HPA and leaves its replica count to it', () => {
+      const hpa = findObject(optIns, 'HorizontalPodAutoscaler', 'reas-api') as Any;
+      expect(hpa.apiVersion).to.equal('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef).to.deep.equal({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'reas-api' });
+      expect((findObject(optIns, 'Deployment', 'reas-api') as Any).spec).not.to.have.property('replicas');
+    });
+
+    it('routes the Ingress host to the API Service port http, with TLS', () => {
+      const ingress = findObject(optIns, 'Ingress', 'reas-api') as Any;
+      expect(ingress.spec.ingressClassName).to.equal('nginx');
+      expect(ingress.spec.tls).to.deep.equal([{ hosts: ['reas.example.test'], secretName: 'reas-api-tls' }]);
+      expect(ingress.spec.rules[0].http.paths[0].backend).to.deep.equal({ service: { name: 'reas-api', port: { name: 'http' } } });
+    });
+
+    it('scrapes /metrics on port http with a ServiceMonitor carrying the Prometheus selector label', () => {
+      const monitor = findObject(optIns, 'ServiceMonitor', 'reas-api') as Any;
+      expect(monitor.metadata.labels.release).to.equal('prometheus');
+      expect(monitor.spec.endpoints).to.deep.equal([{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    });
+  });
+
+  describe('StatefulSet reas-redis', () => {
+    it('runs the pinned official image as uid 999 with /data, /tmp and the config mounted', () => {
+      const spec = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec;
+      const container = spec.containers[0];
+      expect(container.image).to.equal('redis:7.4.2-bookworm');
+      expect(spec.securityContext).to.include({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
+      expect(container.volumeMounts.map((mount: Any) => mount.mountPath)).to.deep.equal(['/data', '/etc/redis', '/tmp']);
+    });
+
+    it('authenticates its probes through REDISCLI_AUTH from the Secret, never with a password argument', () => {
+      const container = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec.containers[0];
+      expect(container.env).to.deep.equal([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'reas-redis', key: 'redis-password' } } }]);
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        const command = (container[probe].exec.command as string[]).join(' ');
+        expect(command).to.include('redis-cli');
+        expect(command).not.to.match(/\s-a\s|--pass|--user|-u\s/);
+      }
+      expect((container.command as string[]).join(' ')).not.to.match(/--requirepass|\s-a\s/);
+    });
+
+    it('is reachable through a ClusterIP Service and a headless Service named in serviceName', () => {
+      const sts = findObject(defaults, 'StatefulSet', 'reas-redis') as Any;
+      const headless = findObject(defaults, 'Service', 'reas-redis-headless') as Any;
+      expect(sts.spec.serviceName).to.equal('reas-redis-headless');
+      expect(headless.spec.clusterIP).to.equal('None');
+      expect((findObject(defaults, 'Service', 'reas-redis') as Any).spec.ports).to.deep.equal([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
+    });
+
+    it('claims storage from the chosen class and size', () => {
+      const claim = (findObject(optIns, 'StatefulSet', 'reas-redis') as Any).spec.volumeClaimTemplates[0];
+      expect(claim.spec).to.deep.equal({ accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '2Gi' } } });
+    });
+  });
+});

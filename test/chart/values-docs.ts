@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHART_DIR } from './chart-cases.js';
+
+/** The values files of the umbrella and its subcharts, with the prefix their keys carry in the umbrella. */
+export const VALUES_FILES: readonly { file: string; prefix: string }[] = [
+  { file: 'values.yaml', prefix: '' },
+  { file: 'charts/api/values.yaml', prefix: 'api.' },
+  { file: 'charts/redis/values.yaml', prefix: 'redis.' },
+];
+
+export interface ValuesKey {
+  /** Dotted path from the file's root, e.g. image.tag. */
+  path: string;
+  key: string;
+  line: number;
+  /** The contiguous comment block right above the key, without the leading "# ". */
+  comment: string[];
+}
+
+const KEY_LINE = /^(\s*)([A-Za-z][A-Za-z0-9]*):(\s|$)/;
+
+/**
+ * The keys of a values file in order, with the comment block above each. Keys of data maps (labels such as
+ * app.kubernetes.io/name) do not match the camelCase key pattern and are not schema keys, so they are skipped
+ * along with their children.
+ */
+export function valuesKeys(file: string): ValuesKey[] {
+  const lines = readFileSync(join(CHART_DIR, file), 'utf8').split('\n');
+  const keys: ValuesKey[] = [];
+  const stack: { indent: number; key: string }[] = [];
+  lines.forEach((line, index) => {
+    const match = KEY_LINE.exec(line);
+    if (match === null) return;
+    const indent = match[1]?.length ?? 0;
+    const key = match[2] ?? '';
+    while (stack.length > 0 && (stack[stack.length - 1]?.indent ?? 0) >= indent) stack.pop();
+    const comment: string[] = [];
+    for (let above = index - 1; above >= 0; above -= 1) {
+      const text = lines[above]?.trim() ?? '';
+      if (!text.startsWith('#')) break;
+      comment.unshift(text.replace(/^#\s?/, ''));
+    }
+    const path = [...stack.map((entry) => entry.key), key].join('.');
+    stack.push({ indent, key });
+    keys.push({ path, key, line: index + 1, comment });
+  });
+  return keys;
+}
