@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the official base images that the Dockerfile and docker-compose.yml name
-# (node:26-trixie-slim, redis:7.4.2-bookworm), tagged exactly like them, because CI cannot pull from any
+# (node:26-trixie-slim, redis:7.4.2-bookworm) and that the README's demo uses (curlimages/curl), tagged exactly like them, because CI cannot pull from any
 # container registry. Users never run this: their Docker pulls the real images.
 #
 # Debian root filesystems come from debootstrap and are cached as tarballs, keyed by suite, in
@@ -14,6 +14,7 @@ NODE_SUITE=${NODE_SUITE:-trixie}
 REDIS_SUITE=${REDIS_SUITE:-bookworm}
 NODE_TAG=${NODE_TAG:-node:26-trixie-slim}
 REDIS_TAG=${REDIS_TAG:-redis:7.4.2-bookworm}
+CURL_TAG=${CURL_TAG:-curlimages/curl:8.11.1}
 CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -79,10 +80,18 @@ build_redis() {
     -f "$here/redis-base.Dockerfile" -t "$REDIS_TAG" "$here" >/dev/null
 }
 
+build_curl() {
+  log "$CURL_TAG: from reas-ci/debian:$REDIS_SUITE with curl from Debian"
+  "$DOCKER" build -q --build-arg "DEBIAN_IMAGE=reas-ci/debian:$REDIS_SUITE" \
+    -f "$here/curl-base.Dockerfile" -t "$CURL_TAG" "$here" >/dev/null
+}
+
 import_debian "$NODE_SUITE"
 [[ $REDIS_SUITE == "$NODE_SUITE" ]] || import_debian "$REDIS_SUITE"
 build_node
 build_redis
+build_curl
 "$DOCKER" run --rm "$NODE_TAG" node --version >/dev/null
 "$DOCKER" run --rm "$REDIS_TAG" redis-server --version >/dev/null
-log "ready: $NODE_TAG, $REDIS_TAG"
+"$DOCKER" run --rm "$CURL_TAG" --version >/dev/null
+log "ready: $NODE_TAG, $REDIS_TAG, $CURL_TAG"
