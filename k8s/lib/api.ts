@@ -42,6 +42,8 @@ export interface ApiProps {
 
 /** Where the password file is mounted; the service reads REDIS_PASSWORD_FILE. */
 const SECRET_DIR = '/var/run/secrets/reas';
+/** The file name is fixed whatever the Secret's key, so REDIS_PASSWORD_FILE is the same for every Secret. */
+const PASSWORD_FILE = 'redis-password';
 const PORT = 5000;
 
 /**
@@ -92,7 +94,7 @@ export class Api extends Construct {
           envVariables: {
             PORT: env(String(PORT)),
             REDIS_URL: env(props.redisUrl),
-            REDIS_PASSWORD_FILE: env(`${SECRET_DIR}/${props.redisPasswordSecret.key}`),
+            REDIS_PASSWORD_FILE: env(`${SECRET_DIR}/${PASSWORD_FILE}`),
             COUNTER_KEY: env(props.counterKey ?? 'count'),
             REDIS_TIMEOUT_MS: env('1000'),
             SHUTDOWN_TIMEOUT_MS: env('10000'),
@@ -122,7 +124,7 @@ export class Api extends Construct {
         name: 'redis-password',
         // Read-only for the owner and the fsGroup; the secret is nobody else's business.
         defaultMode: 0o440,
-        items: { [props.redisPasswordSecret.key]: { path: props.redisPasswordSecret.key } },
+        items: { [props.redisPasswordSecret.key]: { path: PASSWORD_FILE } },
       }),
       { readOnly: true },
     );
