@@ -41,6 +41,8 @@ interface SecurityContext {
 
 export interface Container {
   name: string;
+  image?: string;
+  imagePullPolicy?: string;
   ports?: ContainerPort[];
   env?: { name: string; value?: string }[];
   startupProbe?: Probe;
