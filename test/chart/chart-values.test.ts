@@ -64,7 +64,9 @@ describe('helm chart: values', function () {
 
     it('fails when the termination grace period cannot cover the preStop pause plus the shutdown budget', async () => {
       const stderr = await renderError({ 'api.terminationGracePeriodSeconds': 15 });
-      expect(stderr).to.include('api.terminationGracePeriodSeconds (15) must exceed api.preStopSleepSeconds + api.config.shutdownTimeoutMs/1000 (15)');
+      expect(stderr).to.include('api.terminationGracePeriodSeconds (15) must exceed api.preStopSleepSeconds + api.config.shutdownTimeoutMs in seconds, rounded up (15)');
+      const rounded = await renderError({ 'api.terminationGracePeriodSeconds': 16, 'api.config.shutdownTimeoutMs': 10_500, 'api.preStopSleepSeconds': 5 });
+      expect(rounded).to.include('(16) must exceed');
     });
   });
 

@@ -47,6 +47,11 @@ describe('helm chart: workloads', function () {
       expect(container.resources.limits).to.have.key('memory');
     });
 
+    it('leaves out the preStop hook when preStopSleepSeconds is 0 (a zero sleep is invalid before Kubernetes 1.33)', async () => {
+      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'api.preStopSleepSeconds': 0 } });
+      expect((findObject(objects, 'Deployment', 'reas-api') as Any).spec.template.spec.containers[0]).not.to.have.property('lifecycle');
+    });
+
     it('spreads pods over nodes and zones by their own labels', () => {
       const template = podTemplates(defaults).find((candidate) => candidate.owner === 'Deployment/reas-api');
       const constraints = (template?.spec as Any).topologySpreadConstraints as Any[];
