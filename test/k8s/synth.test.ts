@@ -106,7 +106,7 @@ describe('cdk8s synth (k8s/main.ts)', function () {
   });
 
   it('uses images present in kind or minikube without pulling (imagePullPolicy IfNotPresent)', () => {
-    const policies = podTemplates(objects).flatMap((t) => t.spec.containers.map((c) => `${t.owner} ${c.name} ${String(c.imagePullPolicy)}`));
+    const policies = podTemplates(objects).flatMap((t) => t.spec.containers.map((c) => `${t.owner} ${c.name} ${String((c as { imagePullPolicy?: string }).imagePullPolicy)}`));
     expect(policies.filter((p) => !p.endsWith(' IfNotPresent'))).to.deep.equal([]);
   });
 
@@ -116,7 +116,8 @@ describe('cdk8s synth (k8s/main.ts)', function () {
 });
 
 describe('ReasChart props', () => {
-  const find = (objects: K8sObject[], key: string) => objects.find((o) => objectKey(o) === key) as (K8sObject & { spec: Record<string, never> }) | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a manifest is untyped JSON; the assertions check it
+  const find = (objects: K8sObject[], key: string): any => objects.find((o) => objectKey(o) === key);
 
   it('keeps /data on an emptyDir and writes no claim template when persistence is off', () => {
     const sts = find(synthObjects({ redisPersistence: { enabled: false } }), 'StatefulSet/reas-redis');
