@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { K8sObject } from '../helpers/helm.js';
 import { K8sSchemaValidator, strictenSchema } from '../helpers/k8s-schema.js';
+import { ensureK8sSchemas } from '../tools/k8s-schema-cache.js';
 import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../tools/k8s-versions.js';
 import { CHART_CASES, CRD_SKIPS, findObject, renderCase } from './chart-cases.js';
 
@@ -93,6 +94,16 @@ describe('k8s-schema validator (test/helpers/k8s-schema.ts)', function () {
     (broken.spec as { template: { spec: Record<string, unknown> } }).template.spec.resources = { limits: { memory: '1Gi' } };
     expect(K8sSchemaValidator.forVersion(oldest).validate(broken).map((issue) => issue.message)).to.deep.equal(['unknown field "resources"']);
     expect(K8sSchemaValidator.forVersion(newest).validate(broken)).to.deep.equal([]);
+  });
+
+  it('names the Go toolchain when schemas are missing and go is not on PATH', () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(() => ensureK8sSchemas(['0.0.0-not-cached'])).to.throw(/not cached in .*k8s-openapi and `go` is not on PATH: install the Go toolchain/);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   describe('strictenSchema', () => {
