@@ -1,0 +1,147 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import type { K8sObject } from '../helpers/helm.js';
+import { parseKubernetesYaml } from '../k8s/parity.js';
+import { REPO_ROOT, renderChart, synthMain } from '../k8s/synth.js';
+
+/** The parts of skaffold.yaml these checks read. */
+interface SkaffoldConfig {
+  apiVersion: string;
+  kind: string;
+  build: {
+    local: { push: boolean; useBuildkit: boolean };
+    artifacts: { image: string; docker: { dockerfile: string; target: string } }[];
+  };
+  deploy: { helm: { releases: { name: string; chartPath: string; namespace: string; setValueTemplates: Record<string, string> }[] } };
+  portForward: { resourceType: string; resourceName: string; namespace: string; port: number; localPort: number }[];
+  verify: { name: string; container: { image: string; command: string[]; env: { name: string; value: string }[] }; executionMode: Record<string, unknown> }[];
+  profiles: {
+    name: string;
+    patches?: { op: string; path: string }[];
+    manifests?: { rawYaml?: string[]; hooks?: { before?: { host: { command: string[] } }[] } };
+  }[];
+}
+
+const config = (): SkaffoldConfig => parse(readFileSync(join(REPO_ROOT, 'skaffold.yaml'), 'utf8')) as SkaffoldConfig;
+
+/** A dotted value path (`api.image.tag`) in the umbrella chart's values merged with its subcharts' defaults. */
+function chartDefault(path: string): unknown {
+  const [top, ...rest] = path.split('.') as [string, ...string[]];
+  const sub = join(REPO_ROOT, 'charts', top, 'values.yaml');
+  let node: unknown = existsSync(sub) ? parse(readFileSync(sub, 'utf8')) : (parse(readFileSync(join(REPO_ROOT, 'values.yaml'), 'utf8')) as Record<string, unknown>)[top];
+  for (const key of rest) {
+    if (node === null || typeof node !== 'object' || !(key in node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** skaffold's template variable suffix for an artifact: every non-alphanumeric character becomes `_`. */
+const varName = (image: string) => image.replace(/[^A-Za-z0-9]/g, '_');
+
+describe('skaffold.yaml', function () {
+  this.timeout(60_000);
+
+  it('is one YAML document of the skaffold v4beta13 schema', () => {
+    const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, 'skaffold.yaml'), 'utf8'));
+    expect(docs).to.have.length(1);
+    expect(docs[0]?.errors).to.deep.equal([]);
+    expect(config()).to.include({ apiVersion: 'skaffold/v4beta13', kind: 'Config' });
+  });
+
+  it('builds reas and reas-test from Dockerfile targets that exist, pushing nothing', () => {
+    const c = config();
+    expect(c.build.local.push).to.equal(false);
+    expect(c.build.artifacts.map((a) => a.image)).to.deep.equal(['reas', 'reas-test']);
+    for (const artifact of c.build.artifacts) {
+      const dockerfile = readFileSync(join(REPO_ROOT, artifact.docker.dockerfile), 'utf8');
+      expect(dockerfile, `${artifact.docker.dockerfile} has no stage ${artifact.docker.target}`).to.match(new RegExp(`^FROM \\S+ AS ${artifact.docker.target}$`, 'mi'));
+    }
+  });
+
+  it('deploys the chart at the repository root into namespace reas', () => {
+    const [release] = config().deploy.helm.releases;
+    expect(release).to.include({ name: 'reas', chartPath: '.', namespace: 'reas' });
+    expect(existsSync(join(REPO_ROOT, release?.chartPath ?? '', 'Chart.yaml'))).to.equal(true);
+  });
+
+  it('sets each image value the chart has from the artifact whose name is that value default', () => {
+    const templates = config().deploy.helm.releases[0]?.setValueTemplates ?? {};
+    const artifacts = config().build.artifacts.map((a) => a.image);
+    const imageValues = Object.keys(templates).filter((k) => k.endsWith('.image.repository'));
+    expect(imageValues.sort()).to.deep.equal(['api.image.repository', 'test.image.repository']);
+    for (const key of imageValues) {
+      const image = chartDefault(key);
+      expect(artifacts, `${key} defaults to ${String(image)}, which skaffold does not build`).to.include(image);
+      const prefix = key.slice(0, -'.repository'.length);
+      expect(chartDefault(`${prefix}.tag`), `${prefix}.tag is no chart value`).to.be.a('string');
+      expect(templates[key]).to.equal(`{{.IMAGE_REPO_${varName(image as string)}}}`);
+      expect(templates[`${prefix}.tag`]).to.equal(`{{.IMAGE_TAG_${varName(image as string)}}}`);
+    }
+  });
+
+  describe('against what it deploys', () => {
+    let chart: K8sObject[];
+    let synth: Map<string, string>;
+    let outdir: string;
+    before(async () => {
+      outdir = await mkdtemp(join(tmpdir(), 'reas-skaffold-'));
+      [chart, synth] = await Promise.all([renderChart('reas', 'reas'), synthMain(outdir)]);
+    });
+    after(async () => {
+      await rm(outdir, { recursive: true, force: true });
+    });
+
+    it('port-forwards a Service port that the chart renders to localhost:5000', () => {
+      const [forward] = config().portForward;
+      expect(forward).to.include({ resourceType: 'service', namespace: 'reas', localPort: 5000 });
+      const service = chart.find((o) => o.kind === 'Service' && o.metadata.name === forward?.resourceName) as K8sObject & { spec: { ports: { port: number }[] } };
+      expect(service, `no Service ${forward?.resourceName}`).to.not.equal(undefined);
+      expect(service.spec.ports.map((p) => p.port)).to.include(forward?.port);
+    });
+
+    it('verifies with the test image, the command of the chart test Job and the API Service URL', () => {
+      const [verify] = config().verify;
+      expect(verify?.executionMode).to.have.property('kubernetesCluster');
+      expect(verify?.container.image).to.equal(chartDefault('test.image.repository'));
+      expect(verify?.container.command).to.deep.equal(chartDefault('test.command'));
+      const baseUrl = new URL(verify?.container.env.find((e) => e.name === 'BASE_URL')?.value ?? '');
+      const [service, namespace] = baseUrl.hostname.split('.');
+      expect(chart.some((o) => o.kind === 'Service' && o.metadata.name === service)).to.equal(true);
+      expect(namespace).to.equal(config().deploy.helm.releases[0]?.namespace);
+      expect(Number(baseUrl.port)).to.equal(config().portForward[0]?.port);
+    });
+
+    it('deploys in the cdk8s profile only the file the synth hook writes, without the Helm release', () => {
+      const profile = config().profiles.find((p) => p.name === 'cdk8s');
+      expect(profile?.patches).to.deep.equal([{ op: 'remove', path: '/deploy/helm' }]);
+      const hook = profile?.manifests?.hooks?.before?.[0]?.host.command ?? [];
+      expect(hook.slice(0, 2)).to.deep.equal(['npm', 'run']);
+      const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+      expect(scripts).to.have.property(hook[hook.length - 1] as string);
+      const files = profile?.manifests?.rawYaml ?? [];
+      expect(files).to.deep.equal(['k8s/dist/reas.k8s.yaml']);
+      expect([...synth.keys()].map((f) => `k8s/dist/${f}`)).to.include.members(files);
+    });
+
+    it('builds under the names the synthesized manifests use, so skaffold can replace them', () => {
+      const images = parseKubernetesYaml(synth.get('reas.k8s.yaml') ?? '')
+        .flatMap((o) => ((o as { spec?: { template?: { spec?: { containers?: { image: string }[] } } } }).spec?.template?.spec?.containers ?? []))
+        .map((c) => c.image.split(':')[0]);
+      const artifacts = config().build.artifacts.map((a) => a.image);
+      expect(images).to.include('reas');
+      for (const image of images) expect(['redis', ...artifacts], `${image} is neither built nor the pinned Redis`).to.include(image);
+    });
+  });
+
+  it('names only profiles that exist in its usage comments', () => {
+    const text = readFileSync(join(REPO_ROOT, 'skaffold.yaml'), 'utf8');
+    const mentioned = [...text.matchAll(/-p (\S+)/g)].map((m) => m[1]);
+    expect(mentioned.length).to.be.greaterThan(0);
+    for (const name of mentioned) expect(config().profiles.map((p) => p.name)).to.include(name);
+  });
+});
