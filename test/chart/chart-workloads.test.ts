@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { helmTemplate, type K8sObject } from '../helpers/helm.js';
-import { podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
+import { networkPolicyAdmits, podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
 import { CHART_CASES, CHART_DIR, findObject, renderCase } from './chart-cases.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -97,6 +97,28 @@ describe('helm chart: workloads', function () {
       const monitor = findObject(optIns, 'ServiceMonitor', 'reas-api') as Any;
       expect(monitor.metadata.labels.release).to.equal('prometheus');
       expect(monitor.spec.endpoints).to.deep.equal([{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    });
+  });
+
+  describe('NetworkPolicy reas-redis', () => {
+    const admits = (objects: K8sObject[], owner: string) => {
+      const templates = podTemplates(objects);
+      const redis = templates.find((candidate) => candidate.owner === 'StatefulSet/reas-redis');
+      const client = templates.find((candidate) => candidate.owner === owner);
+      if (redis === undefined || client === undefined) throw new Error(owner);
+      return networkPolicyAdmits(objects, client, redis, 6379);
+    };
+
+    it('drops a client removed from allowedClients and keeps the others', async () => {
+      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', extraArgs: ['--set', 'redis.networkPolicy.allowedClients.test=null'] });
+      expect(admits(objects, 'Deployment/reas-api')).to.equal(true);
+      expect(admits(objects, 'Job/reas-test')).to.equal(false);
+    });
+
+    it('denies every client when allowedClients is emptied, rather than rendering an open `from`', async () => {
+      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', extraArgs: ['--set', 'redis.networkPolicy.allowedClients=null'] });
+      expect((findObject(objects, 'NetworkPolicy', 'reas-redis') as Any).spec.ingress).to.deep.equal([]);
+      expect(admits(objects, 'Deployment/reas-api')).to.equal(false);
     });
   });
 
