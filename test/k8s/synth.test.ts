@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +21,7 @@ import {
 } from '../helpers/k8s-structure.js';
 import { K8S_SCHEMA_VERSIONS } from '../tools/k8s-versions.js';
 import { objectKey, parseKubernetesYaml } from './parity.js';
-import { GOLDEN_DIR, listFiles, synthMain, synthObjects } from './synth.js';
+import { GOLDEN_DIR, K8S_DIR, listFiles, synthMain, synthObjects } from './synth.js';
 
 /** The files `npm run synth` writes: the deployment, and the e2e Job apart so applying the first runs no test. */
 const EXPECTED_FILES = ['reas.k8s.yaml', 'test/reas-test.k8s.yaml'];
@@ -112,6 +115,27 @@ describe('cdk8s synth (k8s/main.ts)', function () {
 
   it('writes no Secret: the Redis password Secret is created by the user', () => {
     expect(objects.filter((o) => o.kind === 'Secret').map(objectKey)).to.deep.equal([]);
+  });
+});
+
+describe('cdk8s synth (cdk8s-cli with k8s/cdk8s.yaml)', function () {
+  this.timeout(120_000);
+  let outdir: string;
+  before(async () => {
+    outdir = await mkdtemp(join(tmpdir(), 'reas-cdk8s-cli-'));
+  });
+  after(async () => {
+    await rm(outdir, { recursive: true, force: true });
+  });
+
+  it('writes the same files as npm run synth', async () => {
+    const cli = createRequire(import.meta.url).resolve('cdk8s-cli/bin/cdk8s');
+    // --no-check-upgrade: the CLI would otherwise ask the package registry for a newer version of itself.
+    await promisify(execFile)(process.execPath, [cli, 'synth', '--no-check-upgrade', '--output', outdir], { cwd: K8S_DIR });
+    expect(listFiles(outdir)).to.deep.equal(EXPECTED_FILES);
+    for (const file of EXPECTED_FILES) {
+      expect(readFileSync(join(outdir, file), 'utf8'), file).to.equal(readFileSync(join(GOLDEN_DIR, file), 'utf8'));
+    }
   });
 });
 
