@@ -129,7 +129,8 @@ describe('cdk8s synth (cdk8s-cli with k8s/cdk8s.yaml)', function () {
   });
 
   it('writes the same files as npm run synth', async () => {
-    const cli = createRequire(import.meta.url).resolve('cdk8s-cli/bin/cdk8s');
+    // The package exports no bin path; the CLI sits beside its package.json.
+    const cli = join(dirname(createRequire(import.meta.url).resolve('cdk8s-cli/package.json')), 'bin', 'cdk8s');
     // --no-check-upgrade: the CLI would otherwise ask the package registry for a newer version of itself.
     await promisify(execFile)(process.execPath, [cli, 'synth', '--no-check-upgrade', '--output', outdir], { cwd: K8S_DIR });
     expect(listFiles(outdir)).to.deep.equal(EXPECTED_FILES);
