@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { helmTemplate, type K8sObject } from '../helpers/helm.js';
-import { networkPolicyAdmits, podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
+import { checkUrlTargetsService, networkPolicyAdmits, podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
 import { CHART_CASES, CHART_DIR, findObject, renderCase } from './chart-cases.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -64,6 +64,14 @@ describe('helm chart: workloads', function () {
       const template = podTemplates(defaults).find((candidate) => candidate.owner === 'Deployment/reas-api');
       expect(selectorMatches(pdb.spec.selector, template?.labels ?? {})).to.equal(true);
       expect(pdb.spec.maxUnavailable).to.equal(1);
+    });
+
+    it('keeps the test Job and NOTES on the Service port when it is moved off 5000', async () => {
+      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'api.service.port': 8080 } });
+      const job = (findObject(objects, 'Job', 'reas-test') as Any).spec.template.spec.containers[0];
+      const baseUrl = job.env.find((env: Any) => env.name === 'BASE_URL').value as string;
+      expect(baseUrl).to.equal('http://reas-api:8080');
+      expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
     });
 
     it('mounts no password when the external Redis needs none', async () => {
