@@ -66,7 +66,7 @@ describe('helm chart: workloads', function () {
       expect(pdb.spec.maxUnavailable).to.equal(1);
     });
 
-    it('keeps the test Job and NOTES on the Service port when it is moved off 5000', async () => {
+    it('points the test Job at the Service port when it is moved off 5000', async () => {
       const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'api.service.port': 8080 } });
       const job = (findObject(objects, 'Job', 'reas-test') as Any).spec.template.spec.containers[0];
       const baseUrl = job.env.find((env: Any) => env.name === 'BASE_URL').value as string;
