@@ -43,6 +43,30 @@ function chartDefault(path: string): unknown {
 /** skaffold's template variable suffix for an artifact: every non-alphanumeric character becomes `_`. */
 const varName = (image: string) => image.replace(/[^A-Za-z0-9]/g, '_');
 
+/**
+ * Every `<x>.image.repository` value skaffold sets must be a chart value whose default is an artifact skaffold builds,
+ * set from that artifact's IMAGE_REPO, with `<x>.image.tag` (also a chart value) from its IMAGE_TAG.
+ */
+function imageValueProblems(c: SkaffoldConfig): string[] {
+  const problems: string[] = [];
+  const templates = c.deploy.helm.releases[0]?.setValueTemplates ?? {};
+  const artifacts = c.build.artifacts.map((a) => a.image);
+  for (const key of Object.keys(templates).filter((k) => k.endsWith('.image.repository')).sort()) {
+    const image = chartDefault(key);
+    if (typeof image !== 'string' || !artifacts.includes(image)) {
+      problems.push(`${key} defaults to ${String(image)}, which skaffold does not build`);
+      continue;
+    }
+    const prefix = key.slice(0, -'.repository'.length);
+    if (typeof chartDefault(`${prefix}.tag`) !== 'string') problems.push(`${prefix}.tag is no chart value`);
+    const expected = { [key]: `{{.IMAGE_REPO_${varName(image)}}}`, [`${prefix}.tag`]: `{{.IMAGE_TAG_${varName(image)}}}` };
+    for (const [k, v] of Object.entries(expected)) {
+      if (templates[k] !== v) problems.push(`${k} is set to ${String(templates[k])}, not ${v}`);
+    }
+  }
+  return problems;
+}
+
 describe('skaffold.yaml', function () {
   this.timeout(60_000);
 
@@ -71,17 +95,19 @@ describe('skaffold.yaml', function () {
 
   it('sets each image value the chart has from the artifact whose name is that value default', () => {
     const templates = config().deploy.helm.releases[0]?.setValueTemplates ?? {};
-    const artifacts = config().build.artifacts.map((a) => a.image);
-    const imageValues = Object.keys(templates).filter((k) => k.endsWith('.image.repository'));
-    expect(imageValues.sort()).to.deep.equal(['api.image.repository', 'test.image.repository']);
-    for (const key of imageValues) {
-      const image = chartDefault(key);
-      expect(artifacts, `${key} defaults to ${String(image)}, which skaffold does not build`).to.include(image);
-      const prefix = key.slice(0, -'.repository'.length);
-      expect(chartDefault(`${prefix}.tag`), `${prefix}.tag is no chart value`).to.be.a('string');
-      expect(templates[key]).to.equal(`{{.IMAGE_REPO_${varName(image as string)}}}`);
-      expect(templates[`${prefix}.tag`]).to.equal(`{{.IMAGE_TAG_${varName(image as string)}}}`);
-    }
+    expect(Object.keys(templates).filter((k) => k.endsWith('.image.repository')).sort()).to.deep.equal(['api.image.repository', 'test.image.repository']);
+    expect(imageValueProblems(config())).to.deep.equal([]);
+  });
+
+  it('reports an image value fed from the wrong artifact, and one the chart does not have', () => {
+    const wrong = config();
+    const templates = wrong.deploy.helm.releases[0]?.setValueTemplates ?? {};
+    templates['api.image.tag'] = '{{.IMAGE_TAG_reas_test}}';
+    templates['apii.image.repository'] = '{{.IMAGE_REPO_reas}}';
+    expect(imageValueProblems(wrong)).to.deep.equal([
+      'api.image.tag is set to {{.IMAGE_TAG_reas_test}}, not {{.IMAGE_TAG_reas}}',
+      'apii.image.repository defaults to undefined, which skaffold does not build',
+    ]);
   });
 
   describe('against what it deploys', () => {
