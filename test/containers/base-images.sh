@@ -86,6 +86,13 @@ build_curl() {
     -f "$here/curl-base.Dockerfile" -t "$CURL_TAG" "$here" >/dev/null
 }
 
+# Both root filesystems at once: debootstrap mostly waits on the network.
+pids=()
+for suite in $(printf '%s\n' "$NODE_SUITE" "$REDIS_SUITE" | sort -u); do
+  rootfs_tarball "$suite" >/dev/null &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
 import_debian "$NODE_SUITE"
 [[ $REDIS_SUITE == "$NODE_SUITE" ]] || import_debian "$REDIS_SUITE"
 build_node

@@ -2,8 +2,9 @@
 # The container check: on a Debian machine, as root, build the images and prove docker-compose.yml under
 # Compose and as a Swarm stack, with the test image run against each. Cleans up whatever it started.
 #   bash test/containers/run.sh
-# Env: REAS_CACHE_DIR (rootfs tarballs, default /var/cache/reas), REAS_API_PORT (host port for the compose
-# run, default 5000), KEEP_IMAGES=false to also delete the images it built.
+# Env: REAS_CACHE_DIR (rootfs tarballs and the compose v2 binary, default /var/cache/reas), REAS_API_PORT (host
+# port for the compose runs, default 5000), REAS_COMPOSE_V2=false to run the compose check with v1 only,
+# KEEP_IMAGES=false to also delete the images it built.
 set -euo pipefail
 
 DOCKER=/usr/bin/docker # the first docker on PATH may be a client without buildx, so BuildKit would fail through it
@@ -18,6 +19,10 @@ API_IMAGE=reas:$VERSION
 TEST_IMAGE=reas-test:$VERSION
 CURL_IMAGE=curlimages/curl:8.11.1
 API_PORT=${REAS_API_PORT:-5000}
+CACHE_DIR=${REAS_CACHE_DIR:-/var/cache/reas}
+# Debian ships only Compose v1 (docker-compose 1.29); v2 is built from its Go module, once, into the cache.
+COMPOSE_V2_VERSION=2.29.7
+COMPOSE_V2=$CACHE_DIR/bin/docker-compose-v$COMPOSE_V2_VERSION
 
 t_total=$SECONDS
 started_dockerd=""
@@ -50,7 +55,8 @@ wait_for() {
   log "$what after $((SECONDS - t))s"
 }
 
-compose() { docker-compose -p "$PROJECT" "$@"; }
+COMPOSE=(docker-compose) # the compose under test: v1, then v2
+compose() { "${COMPOSE[@]}" -p "$PROJECT" "$@"; }
 
 install_packages() {
   local missing=()
@@ -85,6 +91,23 @@ build_images() {
   $DOCKER image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(reas|reas-test|node|redis):" | sed 's/^/[containers] image /'
 }
 
+build_compose_v2() {
+  if [[ -x $COMPOSE_V2 ]]; then
+    log "compose v2: cached at $COMPOSE_V2"
+  else
+    command -v go >/dev/null || die "go is missing: Compose v2 is built from its Go module (or set REAS_COMPOSE_V2=false)"
+    local gobin
+    gobin=$(mktemp -d)
+    GOBIN=$gobin GOFLAGS=-trimpath nice -n 10 go install \
+      -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=v$COMPOSE_V2_VERSION" \
+      "github.com/docker/compose/v2/cmd@v$COMPOSE_V2_VERSION"
+    mkdir -p "$(dirname "$COMPOSE_V2")"
+    mv "$gobin/cmd" "$COMPOSE_V2"
+    rm -rf "$gobin"
+  fi
+  "$COMPOSE_V2" version
+}
+
 make_secret() {
   if [[ -s secrets/redis-password ]]; then
     log "using the existing secrets/redis-password"
@@ -115,7 +138,9 @@ redis_cli() {
   $DOCKER exec "$1" sh -c 'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" redis-cli "$@"' sh "${@:2}"
 }
 
+# run_compose CMD...: the compose check with the given compose command line.
 run_compose() {
+  COMPOSE=("$@")
   REAS_API_PORT=$API_PORT compose up -d --no-build
   compose_up=true
   local api redis
@@ -154,10 +179,19 @@ run_swarm() {
     init_swarm=true
     log "swarm initialised"
   fi
+  # First the user's command as written: the engine accepts the file and runs every task healthy. Its routing
+  # mesh and VIPs cannot carry traffic on this kernel (no IPVS), so the traffic checks use the CI override.
+  $DOCKER stack deploy -c docker-compose.yml "$PROJECT"
+  stack_up=true
+  wait_for 180 "stack $PROJECT (docker-compose.yml alone): api 2/2 healthy, redis 1/1" stack_ready
+  $DOCKER stack rm "$PROJECT"
+  wait_for 120 "stack $PROJECT networks removed" stack_networks_gone
+  stack_up=false
+
   # REAS_API_PORT=0 turns the published port into an ephemeral host-mode one: see docker-compose.ci.yml.
   REAS_API_PORT=0 $DOCKER stack deploy -c docker-compose.yml -c docker-compose.ci.yml "$PROJECT"
   stack_up=true
-  wait_for 180 "stack $PROJECT: api 2/2 healthy, redis 1/1" stack_ready
+  wait_for 180 "stack $PROJECT (with docker-compose.ci.yml): api 2/2 healthy, redis 1/1" stack_ready
 
   $DOCKER run --rm --network "${PROJECT}_frontend" -e BASE_URL=http://api:5000 -e E2E_EXCLUSIVE=true "$TEST_IMAGE"
   $DOCKER run --rm --network "${PROJECT}_frontend" -e SERVICE=api -e REPLICAS=2 \
@@ -196,5 +230,11 @@ step "dockerd" start_dockerd
 step "base images" nice -n 10 "$here/base-images.sh"
 step "API and test images" build_images
 step "redis password" make_secret
-step "compose (docker-compose v1) + sut + demo" run_compose
+step "compose v1 (docker-compose): up, sut, demo, Redis restart" run_compose docker-compose
+if [[ ${REAS_COMPOSE_V2:-true} == true ]]; then
+  step "compose v2 binary" build_compose_v2
+  step "compose v2: up, sut, demo, Redis restart" run_compose "$COMPOSE_V2"
+else
+  log "REAS_COMPOSE_V2=false: compose v2 not checked"
+fi
 step "swarm stack + test image + replicas + demo" run_swarm
