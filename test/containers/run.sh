@@ -31,6 +31,7 @@ init_swarm=false
 made_secret=false
 compose_up=false
 stack_up=false
+in_cleanup=false
 
 log() { printf '[containers] %s\n' "$*"; }
 die() { printf '[containers] FAIL: %s\n' "$*" >&2; exit 1; }
@@ -49,7 +50,11 @@ wait_for() {
   local limit=$1 what=$2 t=$SECONDS
   shift 2
   until "$@" >/dev/null 2>&1; do
-    ((SECONDS - t < limit)) || die "timed out after ${limit}s waiting for $what"
+    if ((SECONDS - t >= limit)); then
+      # During cleanup a timeout is reported and the rest of the cleanup still runs.
+      $in_cleanup && { log "timed out after ${limit}s waiting for $what"; return 1; }
+      die "timed out after ${limit}s waiting for $what"
+    fi
     sleep 2
   done
   log "$what after $((SECONDS - t))s"
@@ -173,6 +178,26 @@ stack_ready() {
 
 stack_networks_gone() { [[ -z $($DOCKER network ls -q --filter "label=com.docker.stack.namespace=$PROJECT") ]]; }
 
+# The stack's volume outlives `docker stack rm` and has the same name as the compose project's, so it goes too:
+# every deployment here must start from an empty Redis.
+volume_gone() {
+  ! $DOCKER volume inspect "${PROJECT}_redis-data" >/dev/null 2>&1 || $DOCKER volume rm "${PROJECT}_redis-data"
+}
+
+stack_rm() {
+  $DOCKER stack rm "$PROJECT"
+  wait_for 120 "stack $PROJECT networks removed" stack_networks_gone
+  wait_for 60 "volume ${PROJECT}_redis-data removed" volume_gone
+  stack_up=false
+}
+
+# Leftovers of an interrupted earlier run would make the deployments not fresh.
+clean_leftovers() {
+  if $DOCKER stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$PROJECT"; then stack_rm; fi
+  docker-compose -p "$PROJECT" --profile test down -v --remove-orphans 2>/dev/null
+  wait_for 60 "volume ${PROJECT}_redis-data removed" volume_gone
+}
+
 run_swarm() {
   if [[ $($DOCKER info --format '{{.Swarm.LocalNodeState}}') != active ]]; then
     $DOCKER swarm init --advertise-addr 127.0.0.1 >/dev/null
@@ -184,9 +209,7 @@ run_swarm() {
   $DOCKER stack deploy -c docker-compose.yml "$PROJECT"
   stack_up=true
   wait_for 180 "stack $PROJECT (docker-compose.yml alone): api 2/2 healthy, redis 1/1" stack_ready
-  $DOCKER stack rm "$PROJECT"
-  wait_for 120 "stack $PROJECT networks removed" stack_networks_gone
-  stack_up=false
+  stack_rm
 
   # REAS_API_PORT=0 turns the published port into an ephemeral host-mode one: see docker-compose.ci.yml.
   REAS_API_PORT=0 $DOCKER stack deploy -c docker-compose.yml -c docker-compose.ci.yml "$PROJECT"
@@ -198,20 +221,15 @@ run_swarm() {
     -v "$here/count-across-replicas.ts:/app/test/containers/count-across-replicas.ts:ro" \
     "$TEST_IMAGE" node --import tsx test/containers/count-across-replicas.ts
   demo "${PROJECT}_frontend"
-
-  $DOCKER stack rm "$PROJECT"
-  wait_for 120 "stack $PROJECT networks removed" stack_networks_gone
-  stack_up=false
+  stack_rm
 }
 
 cleanup() {
   local rc=$?
   set +e
+  in_cleanup=true
   if $compose_up; then compose --profile test down -v --remove-orphans; fi
-  if $stack_up; then
-    $DOCKER stack rm "$PROJECT"
-    wait_for 120 "stack $PROJECT networks removed" stack_networks_gone
-  fi
+  if $stack_up; then stack_rm; fi
   if $init_swarm; then $DOCKER swarm leave --force >/dev/null && log "left the swarm"; fi
   if $made_secret; then rm -f secrets/redis-password; fi
   if [[ ${KEEP_IMAGES:-true} == false ]]; then $DOCKER image rm "$API_IMAGE" "$TEST_IMAGE" >/dev/null; fi
@@ -229,6 +247,7 @@ step "apt packages" install_packages
 step "dockerd" start_dockerd
 step "base images" nice -n 10 "$here/base-images.sh"
 step "API and test images" build_images
+step "leftovers of an earlier run" clean_leftovers
 step "redis password" make_secret
 step "compose v1 (docker-compose): up, sut, demo, Redis restart" run_compose docker-compose
 if [[ ${REAS_COMPOSE_V2:-true} == true ]]; then
