@@ -32,7 +32,7 @@ export function describeMachine(): Machine {
     memoryTotalGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
-    wrk: firstLine('wrk', ['-v']),
+    wrk: firstLine('wrk', ['-v']).replace(/\s*Copyright.*$/, ''),
     redis: firstLine('redis-server', ['--version']),
     kernel: `${os.type()} ${os.release()}`,
   };
