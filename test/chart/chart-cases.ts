@@ -1,8 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { helmTemplate, type K8sObject } from '../helpers/helm.js';
+import { helmTemplate, templateArgs, type K8sObject, type TemplateOptions } from '../helpers/helm.js';
 import type { SchemaSkip } from '../helpers/k8s-schema.js';
+import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../tools/k8s-versions.js';
 
 /** The chart is the repository root. */
 export const CHART_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,14 +64,33 @@ export const CRD_SKIPS: readonly SchemaSkip[] = [
   },
 ];
 
+/**
+ * Renders state the Kubernetes version (Capabilities.KubeVersion) instead of taking helm's built-in default, which
+ * depends on the helm build (v3.14 says 1.29, below the chart's kubeVersion floor; v4.1 says 1.35).
+ */
+export const RENDER_KUBE_VERSION = NEWEST_K8S_SCHEMA_VERSION;
+export const LINT_KUBE_VERSION = OLDEST_K8S_SCHEMA_VERSION;
+
+type ChartTemplateOptions = Omit<TemplateOptions, 'chart'> & { chart?: string };
+
+/** `helm template` of this chart at RENDER_KUBE_VERSION unless the options say otherwise. */
+export function chartTemplate(options: ChartTemplateOptions): Promise<K8sObject[]> {
+  return helmTemplate({ chart: CHART_DIR, kubeVersion: RENDER_KUBE_VERSION, ...options });
+}
+
+export function chartTemplateArgs(options: ChartTemplateOptions): string[] {
+  return templateArgs({ chart: CHART_DIR, kubeVersion: RENDER_KUBE_VERSION, ...options });
+}
+
 const renders = new Map<string, Promise<K8sObject[]>>();
 
-/** The render of one case, done once per process (helm template is deterministic except the generated password). */
-export function renderCase(chartCase: ChartCase): Promise<K8sObject[]> {
-  let render = renders.get(chartCase.file);
+/** The render of one case at a Kubernetes version, done once per process. */
+export function renderCase(chartCase: ChartCase, kubeVersion: string = RENDER_KUBE_VERSION): Promise<K8sObject[]> {
+  const key = `${chartCase.file}@${kubeVersion}`;
+  let render = renders.get(key);
   if (render === undefined) {
-    render = helmTemplate({ chart: CHART_DIR, release: chartCase.release, valuesFiles: [join(CHART_DIR, chartCase.file)] });
-    renders.set(chartCase.file, render);
+    render = chartTemplate({ release: chartCase.release, valuesFiles: [join(CHART_DIR, chartCase.file)], kubeVersion });
+    renders.set(key, render);
   }
   return render;
 }

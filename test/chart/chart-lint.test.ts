@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { helmTemplate, helmVersion, runHelm } from '../helpers/helm.js';
-import { CHART_CASES, CHART_DIR, ciValuesFiles } from './chart-cases.js';
+import { helmVersion, runHelm } from '../helpers/helm.js';
+import { CHART_CASES, CHART_DIR, LINT_KUBE_VERSION, chartTemplate, ciValuesFiles } from './chart-cases.js';
 
 describe('helm chart: lint and package', function () {
   this.timeout(60_000);
@@ -20,7 +20,7 @@ describe('helm chart: lint and package', function () {
   });
 
   it('passes helm lint --strict for the umbrella and each subchart on its own defaults', async () => {
-    const result = await runHelm(['lint', CHART_DIR, '--strict', '--with-subcharts']);
+    const result = await runHelm(['lint', CHART_DIR, '--strict', '--with-subcharts', '--kube-version', LINT_KUBE_VERSION]);
     expect(result.code, result.stdout + result.stderr).to.equal(0);
     expect(result.stdout).to.match(/3 chart\(s\) linted, 0 chart\(s\) failed/);
   });
@@ -28,7 +28,7 @@ describe('helm chart: lint and package', function () {
   for (const chartCase of CHART_CASES) {
     it(`passes helm lint --strict with ${chartCase.file}`, async () => {
       // Umbrella only: --with-subcharts would hand the umbrella's values file to each subchart's schema as well.
-      const result = await runHelm(['lint', CHART_DIR, '--strict', '--values', join(CHART_DIR, chartCase.file)]);
+      const result = await runHelm(['lint', CHART_DIR, '--strict', '--kube-version', LINT_KUBE_VERSION, '--values', join(CHART_DIR, chartCase.file)]);
       expect(result.code, result.stdout + result.stderr).to.equal(0);
       expect(result.stdout).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     });
@@ -62,8 +62,8 @@ describe('helm chart: lint and package', function () {
     });
 
     it('renders the same objects from the package as from the checkout (no dependency build needed)', async () => {
-      const fromDir = await helmTemplate({ chart: CHART_DIR, release: 'reas' });
-      const fromPackage = await helmTemplate({ chart: join(dir, 'reas-0.1.0.tgz'), release: 'reas' });
+      const fromDir = await chartTemplate({ release: 'reas' });
+      const fromPackage = await chartTemplate({ chart: join(dir, 'reas-0.1.0.tgz'), release: 'reas' });
       const ids = (objects: typeof fromDir) => objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
       expect(ids(fromPackage)).to.deep.equal(ids(fromDir));
     });

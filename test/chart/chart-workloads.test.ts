@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { helmTemplate, type K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../helpers/helm.js';
 import { checkUrlTargetsService, networkPolicyAdmits, podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
-import { CHART_CASES, CHART_DIR, findObject, renderCase } from './chart-cases.js';
+import { CHART_CASES, chartTemplate, findObject, renderCase } from './chart-cases.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -48,7 +48,7 @@ describe('helm chart: workloads', function () {
     });
 
     it('leaves out the preStop hook when preStopSleepSeconds is 0 (a zero sleep is invalid before Kubernetes 1.33)', async () => {
-      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'api.preStopSleepSeconds': 0 } });
+      const objects = await chartTemplate({ release: 'reas', setValues: { 'api.preStopSleepSeconds': 0 } });
       expect((findObject(objects, 'Deployment', 'reas-api') as Any).spec.template.spec.containers[0]).not.to.have.property('lifecycle');
     });
 
@@ -67,7 +67,7 @@ describe('helm chart: workloads', function () {
     });
 
     it('points the test Job at the Service port when it is moved off 5000', async () => {
-      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'api.service.port': 8080 } });
+      const objects = await chartTemplate({ release: 'reas', setValues: { 'api.service.port': 8080 } });
       const job = (findObject(objects, 'Job', 'reas-test') as Any).spec.template.spec.containers[0];
       const baseUrl = job.env.find((env: Any) => env.name === 'BASE_URL').value as string;
       expect(baseUrl).to.equal('http://reas-api:8080');
@@ -75,7 +75,7 @@ describe('helm chart: workloads', function () {
     });
 
     it('mounts no password when the external Redis needs none', async () => {
-      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', setValues: { 'redis.enabled': false }, set: { 'global.externalRedis.url': 'redis://cache.internal:6379' } });
+      const objects = await chartTemplate({ release: 'reas', setValues: { 'redis.enabled': false }, set: { 'global.externalRedis.url': 'redis://cache.internal:6379' } });
       const spec = (findObject(objects, 'Deployment', 'reas-api') as Any).spec.template.spec;
       expect(spec.containers[0].env.map((env: Any) => env.name)).not.to.include('REDIS_PASSWORD_FILE');
       expect(spec.volumes.map((volume: Any) => volume.name)).to.deep.equal(['tmp']);
@@ -117,14 +117,27 @@ describe('helm chart: workloads', function () {
       return networkPolicyAdmits(objects, client, redis, 6379);
     };
 
-    it('drops a client removed from allowedClients and keeps the others', async () => {
-      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', extraArgs: ['--set', 'redis.networkPolicy.allowedClients.test=null'] });
+    it('drops a client that is disabled and keeps the others', async () => {
+      const objects = await chartTemplate({ release: 'reas', setValues: { 'redis.networkPolicy.allowedClients.test.enabled': false } });
       expect(admits(objects, 'Deployment/reas-api')).to.equal(true);
       expect(admits(objects, 'Job/reas-test')).to.equal(false);
     });
 
-    it('denies every client when allowedClients is emptied, rather than rendering an open `from`', async () => {
-      const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', extraArgs: ['--set', 'redis.networkPolicy.allowedClients=null'] });
+    it('admits an extra client added under a new name', async () => {
+      const objects = await chartTemplate({ release: 'reas', set: { 'redis.networkPolicy.allowedClients.worker.podLabels.app\\.kubernetes\\.io/name': 'worker' } });
+      const templates = podTemplates(objects);
+      const redis = templates.find((candidate) => candidate.owner === 'StatefulSet/reas-redis');
+      if (redis === undefined) throw new Error('no redis');
+      const worker = { namespace: 'default', labels: { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'reas' } };
+      expect(networkPolicyAdmits(objects, worker, redis, 6379)).to.equal(true);
+      expect(admits(objects, 'Deployment/reas-api')).to.equal(true);
+    });
+
+    it('denies every client when none is enabled, rather than rendering an open `from`', async () => {
+      const objects = await chartTemplate({
+        release: 'reas',
+        setValues: { 'redis.networkPolicy.allowedClients.test.enabled': false, 'redis.networkPolicy.allowedClients.api.enabled': false },
+      });
       expect((findObject(objects, 'NetworkPolicy', 'reas-redis') as Any).spec.ingress).to.deep.equal([]);
       expect(admits(objects, 'Deployment/reas-api')).to.equal(false);
     });

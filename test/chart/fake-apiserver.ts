@@ -5,7 +5,8 @@ import type { K8sObject } from '../helpers/helm.js';
 /**
  * The few Kubernetes API endpoints `helm template --dry-run=server` touches, so the chart's `lookup` can be
  * exercised without a cluster: /version, discovery (/api, /apis and each group-version's resource list, built from
- * the kinds given) and GET of the stored objects; everything else is a 404 Status. It records the paths requested.
+ * the kinds given), GET of the stored objects and empty lists of every other collection; everything else is a 404
+ * Status. It records the paths requested.
  */
 export interface FakeApiServer {
   url: string;
@@ -27,6 +28,7 @@ export async function startFakeApiServer(kinds: readonly { apiVersion: string; k
     groups.get(apiVersion)?.set(plural(kind), kind);
   }
   const routes = new Map<string, unknown>();
+  const collections = new Map<string, unknown>();
   routes.set('/version', { major: '1', minor: '35', gitVersion: 'v1.35.8', platform: 'linux/amd64' });
   routes.set('/api', { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
   const apiGroups = [...groups.keys()].filter((apiVersion) => apiVersion.includes('/')).map((apiVersion) => {
@@ -42,6 +44,13 @@ export async function startFakeApiServer(kinds: readonly { apiVersion: string; k
       resources: [...resources].map(([name, kind]) => ({ name, singularName: kind.toLowerCase(), namespaced: true, kind, verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] })),
     });
   }
+  // Empty collections, for helm's release-history and ownership queries.
+  for (const [apiVersion, resources] of groups) {
+    const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    for (const [name, kind] of resources) {
+      collections.set(`${base}/${name}`, { kind: `${kind}List`, apiVersion, metadata: { resourceVersion: '1' }, items: [] });
+    }
+  }
   for (const object of stored) {
     const base = object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
     routes.set(`${base}/namespaces/${object.metadata.namespace ?? 'default'}/${plural(object.kind)}/${object.metadata.name}`, object);
@@ -50,7 +59,8 @@ export async function startFakeApiServer(kinds: readonly { apiVersion: string; k
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     requests.push(`${request.method ?? 'GET'} ${path}`);
-    const body = request.method === 'GET' ? routes.get(path) : undefined;
+    const collection = /^(\/apis?\/.+)\/namespaces\/[^/]+(\/[^/]+)$/.exec(path);
+    const body = request.method !== 'GET' ? undefined : (routes.get(path) ?? (collection === null ? undefined : collections.get(`${collection[1]}${collection[2]}`)));
     response.setHeader('content-type', 'application/json');
     if (body === undefined) {
       response.statusCode = 404;

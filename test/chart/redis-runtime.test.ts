@@ -4,10 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { helmTemplate } from '../helpers/helm.js';
 import { freePort } from '../helpers/free-port.js';
 import { redisInstallHint } from '../helpers/redis-server.js';
-import { CHART_DIR, findObject } from './chart-cases.js';
+import { chartTemplate, findObject } from './chart-cases.js';
 
 /*
  * The chart's Redis start-up script, redis.conf and probe commands, run for real against the local redis-server
@@ -41,7 +40,7 @@ describe('helm chart: Redis start-up, config and probes on a real redis-server',
 
   before(async () => {
     if (spawnSync('redis-server', ['--version']).error !== undefined) throw new Error(redisInstallHint);
-    const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', set: { 'redis.auth.password': PASSWORD } });
+    const objects = await chartTemplate({ release: 'reas', set: { 'redis.auth.password': PASSWORD } });
     container = (findObject(objects, 'StatefulSet', 'reas-redis') as Any).spec.template.spec.containers[0];
     const conf = (findObject(objects, 'ConfigMap', 'reas-redis') as Any).data['redis.conf'] as string;
     dir = mkdtempSync(join(tmpdir(), 'reas-chart-redis-'));

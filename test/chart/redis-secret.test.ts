@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { helmTemplate, runHelm, templateArgs, type K8sObject } from '../helpers/helm.js';
-import { CHART_DIR, findObject, renderCase, CHART_CASES } from './chart-cases.js';
+import { runHelm, type K8sObject } from '../helpers/helm.js';
+import { CHART_CASES, chartTemplate, chartTemplateArgs, findObject, renderCase } from './chart-cases.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js';
 
 type SecretObject = K8sObject & { data: Record<string, string> };
@@ -14,27 +14,27 @@ describe('helm chart: the Redis password Secret', function () {
   this.timeout(60_000);
 
   it('generates a random 32-character password on install', async () => {
-    const first = password(await helmTemplate({ chart: CHART_DIR, release: 'reas' }));
-    const second = password(await helmTemplate({ chart: CHART_DIR, release: 'reas' }));
+    const first = password(await chartTemplate({ release: 'reas' }));
+    const second = password(await chartTemplate({ release: 'reas' }));
     expect(first).to.match(/^[A-Za-z0-9]{32}$/);
     expect(second).to.match(/^[A-Za-z0-9]{32}$/);
     expect(first).not.to.equal(second);
   });
 
   it('uses redis.auth.password when it is set', async () => {
-    const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', set: { 'redis.auth.password': 'a-chosen-password-0123' } });
+    const objects = await chartTemplate({ release: 'reas', set: { 'redis.auth.password': 'a-chosen-password-0123' } });
     expect(password(objects)).to.equal('a-chosen-password-0123');
   });
 
   it('refuses an upgrade render that cannot see the existing Secret instead of rotating the password', async () => {
-    const result = await runHelm(templateArgs({ chart: CHART_DIR, release: 'reas', isUpgrade: true }));
+    const result = await runHelm(chartTemplateArgs({ release: 'reas', isUpgrade: true }));
     expect(result.code).to.equal(1);
     expect(result.stderr).to.include('redis: upgrade found no Secret default/reas-redis to keep the Redis password from');
     expect(result.stderr).to.include('--dry-run=server');
   });
 
   it('renders an upgrade without a cluster when redis.auth.password is given', async () => {
-    const objects = await helmTemplate({ chart: CHART_DIR, release: 'reas', isUpgrade: true, set: { 'redis.auth.password': 'a-chosen-password-0123' } });
+    const objects = await chartTemplate({ release: 'reas', isUpgrade: true, set: { 'redis.auth.password': 'a-chosen-password-0123' } });
     expect(password(objects)).to.equal('a-chosen-password-0123');
   });
 
@@ -54,8 +54,7 @@ describe('helm chart: the Redis password Secret', function () {
     after(() => server.close());
 
     it('keeps the password it finds with lookup', async () => {
-      const objects = await helmTemplate({
-        chart: CHART_DIR,
+      const objects = await chartTemplate({
         release: 'reas',
         isUpgrade: true,
         extraArgs: ['--dry-run=server', '--disable-openapi-validation', '--kube-apiserver', server.url],
