@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { helmBinary, reasCacheDir } from '../helpers/helm.js';
+import { reasCacheDir } from '../helpers/helm.js';
 import { REPO_ROOT } from '../k8s/synth.js';
 
 /** The skaffold version install-skaffold.sh builds. */
@@ -28,17 +28,35 @@ export function skaffoldBinary(): string | undefined {
   );
 }
 
+/**
+ * The helm v3 skaffold runs (skaffold 2.16's Helm support fails with helm v4): $REAS_SKAFFOLD_HELM, else the one
+ * install-skaffold.sh builds beside skaffold.
+ */
+export function skaffoldHelm(skaffold: string): string {
+  const explicit = process.env.REAS_SKAFFOLD_HELM;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`REAS_SKAFFOLD_HELM=${explicit} does not exist`);
+    return explicit;
+  }
+  const beside = join(dirname(skaffold), 'helm');
+  if (skaffold.includes('/') && existsSync(beside)) return beside;
+  throw new Error(
+    'skaffold needs helm v3 (its Helm deployer runs `helm version --client` and an executable post-renderer, both gone in helm v4): ' +
+      'run `bash test/skaffold/install-skaffold.sh` (builds both) or set REAS_SKAFFOLD_HELM to a helm v3 binary',
+  );
+}
+
 export interface SkaffoldResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs skaffold in the repository with the real helm on PATH, no update check, no prompts, no cluster. */
+/** Runs skaffold in the repository with helm v3 first on PATH, no update check, no prompts, no cluster. */
 export function runSkaffold(binary: string, args: readonly string[]): Promise<SkaffoldResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${dirname(helmBinary())}:${process.env.PATH ?? ''}`,
+    PATH: `${dirname(skaffoldHelm(binary))}:${process.env.PATH ?? ''}`,
     SKAFFOLD_UPDATE_CHECK: 'false',
     SKAFFOLD_INTERACTIVE: 'false',
     // Render is offline: no kubeconfig may leak in and make it talk to a cluster.
