@@ -169,6 +169,21 @@ describe('ReasChart props', () => {
     expect(find(objects, 'Deployment/reas-api')?.spec.replicas).to.equal(undefined);
   });
 
+  it('passes the strict schema and structure checks with every option switched', () => {
+    const variants = [
+      synthObjects({ redisPersistence: { enabled: false } }),
+      synthObjects({ externalRedis: { url: 'rediss://cache:6380', passwordSecret: { name: 'ext', key: 'pw' } } }),
+      synthObjects({ apiAutoscaling: {}, apiReplicas: 3, release: 'shop', namespace: 'shop-dev' }),
+    ];
+    for (const objects of variants) {
+      for (const version of K8S_SCHEMA_VERSIONS) {
+        const issues = K8sSchemaValidator.forVersion(version).validateAll(objects);
+        expect(issues, formatSchemaIssues(issues)).to.deep.equal([]);
+      }
+      expect([...checkSelectors(objects), ...checkPortReferences(objects, { requireNamedPorts: true }), ...checkNames(objects), ...checkRestrictedPodSecurity(objects)]).to.deep.equal([]);
+    }
+  });
+
   it('names every object after the release and writes its namespace', () => {
     const objects = synthObjects({ release: 'shop', namespace: 'shop-dev' });
     expect(objects.map((o) => o.metadata.name).filter((n) => !n.startsWith('shop-'))).to.deep.equal([]);
