@@ -71,7 +71,7 @@ install_packages() {
   if ((${#missing[@]})); then
     log "apt-get install ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     log "docker.io, docker-compose, debootstrap, ca-certificates already installed"
   fi
