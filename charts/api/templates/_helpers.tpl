@@ -7,9 +7,9 @@ umbrella (and the cdk8s app) can then compute every other component's name from 
 {{- end }}
 
 {{/*
-The bundled Redis' name, computed by the same rule as charts/redis (redis.fullname): 52 characters at most
-(release part cut to 46),
-because a StatefulSet's controller-revision-hash label is its name plus an 11-character suffix.
+The bundled Redis' name, computed by the same rule as charts/redis (redis.fullname): the release part cut to 46
+characters keeps it within 52, because a StatefulSet's controller-revision-hash label is its name plus an
+11-character suffix.
 */}}
 {{- define "api.redisFullname" -}}
 {{- printf "%s-redis" (.Release.Name | trunc 46 | trimSuffix "-") -}}
