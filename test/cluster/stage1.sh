@@ -31,6 +31,8 @@ export KUBECONFIG=$admin_kubeconfig
 kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
 
 work=$(mktemp -d)
+# Isolated helm state: no user repositories or plugins take part.
+export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
 namespaces=(reas-s1-podsecurity reas-s1-chart reas reas-s1-helm)
 cleanup() {
   kubectl delete namespace "${namespaces[@]}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
