@@ -56,10 +56,28 @@ function main(): void {
     const fn = `${functionName || '(anonymous)'}  ${url === '' ? '' : `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
   }
+  // Inclusive time: a sample counts for every area on its stack, so "prom-client" includes the Node
+  // internals it calls. What a middleware or library costs in total is read here.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const { url, functionName } = byId.get(cur)!.callFrame;
+      if (functionName === '(root)') break;
+      seen.add(areaOf(url, functionName));
+      if (!url.includes('node_modules') && (url.includes('/dist/') || url.includes('/bench/'))) seen.add(`${functionName || '(anonymous)'} (${url.replace(/^.*\/(dist|bench)\//, '$1/')})`);
+    }
+    for (const area of seen) inclusive.set(area, (inclusive.get(area) ?? 0) + us);
+  }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
   console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${percent(busy, total).trim()}); shares below are of busy time`);
   console.log('\nself time by area');
   for (const [area, us] of sorted(areas)) console.log(`${percent(us, busy)}  ${area}`);
+  console.log(`\ninclusive time by area and by the app's own functions (top ${top}; a sample counts once per entry on its stack)`);
+  for (const [area, us] of sorted(inclusive).slice(0, top)) console.log(`${percent(us, busy)}  ${area}`);
   console.log(`\nself time by function (top ${top})`);
   for (const [fn, us] of sorted(functions).slice(0, top)) console.log(`${percent(us, busy)}  ${fn}`);
 }

@@ -27,6 +27,7 @@ const SERVICE = 'service';
 const BASELINE = 'baseline';
 const SERVICE_NO_AP = 'service (no auto-pipelining)';
 const BASELINE_NO_AP = 'baseline (no auto-pipelining)';
+const KOA_FLOOR = 'koa floor';
 const COUNTER_KEY = 'reas-bench:count';
 
 function log(line: string): void {
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
     { name: SERVICE, kind: 'service' },
     { name: BASELINE, kind: 'baseline' },
   ];
+  if (opts.koaFloor) specs.push({ name: KOA_FLOOR, kind: 'koa-floor' });
   if (opts.studyAutoPipelining) {
     specs.push({ name: SERVICE_NO_AP, kind: 'service', autoPipelining: false }, { name: BASELINE_NO_AP, kind: 'baseline', autoPipelining: false });
   }
@@ -218,6 +220,7 @@ async function main(): Promise<number> {
     const comparisons: Comparison[] = [];
     for (const route of opts.routes) {
       comparisons.push(compare(measurements, route, SERVICE, BASELINE));
+      if (opts.koaFloor) comparisons.push(compare(measurements, route, KOA_FLOOR, BASELINE), compare(measurements, route, SERVICE, KOA_FLOOR));
       if (opts.studyAutoPipelining) {
         comparisons.push(
           compare(measurements, route, SERVICE_NO_AP, BASELINE_NO_AP),
@@ -270,7 +273,7 @@ async function main(): Promise<number> {
 
     const servers = specs.map((s) => s.name);
     console.log(`\n${routeTable(opts.routes, servers, summaries, comparisons, { numerator: SERVICE, denominator: BASELINE })}`);
-    if (opts.studyAutoPipelining) console.log(`\n${comparisonTable(comparisons)}`);
+    if (comparisons.length > opts.routes.length) console.log(`\n${comparisonTable(comparisons)}`);
     console.log(`\nstart-to-ready (median of ${opts.readySamples}): ${specs.slice(0, 2).map((s) => `${s.name} ${ready[s.name]!.medianMs} ms`).join(', ')}`);
     console.log(`RSS high-water mark at the end: ${Object.entries(highWaterMb).map(([k, v]) => `${k} ${v ?? 'n/a'} MB`).join(', ')}`);
     console.log(`image ${image.image}: ${'mb' in image ? `${image.mb} MB` : `not measured: ${image.notMeasured}`}`);

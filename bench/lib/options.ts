@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly readySamples: number;
   /** Also run both servers with ioredis auto-pipelining off, in the same rounds. */
   readonly studyAutoPipelining: boolean;
+  /** Also run a minimal Koa + @koa/router server, to split the gap into Koa's cost and the service's. */
+  readonly koaFloor: boolean;
   /** Write a V8 CPU profile of the service (one per process) into the results folder. */
   readonly cpuProf: boolean;
   readonly logLevel: string;
@@ -34,7 +36,8 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --routes <list>         comma list of inc,count,ok,dec (default inc,count,ok)
   --ready-samples <n>     start-to-ready samples per server (default 5)
   --study-auto-pipelining also run both servers with ioredis auto-pipelining off
-  --cpu-prof              write a CPU profile of the service into bench/results/profiles/
+  --koa-floor             also run bench/koa-floor-server.js (Koa + router, nothing else)
+  --cpu-prof              write a CPU profile of every server into bench/results/profiles/
   --log-level <level>     the service's LOG_LEVEL (default info, as shipped)
   --image <ref>           API image whose size is reported when Docker has it (default reas:<version>)
   --out <file>            JSON results (default bench/results/latest.json)
@@ -61,6 +64,7 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
       routes: { type: 'string', default: 'inc,count,ok' },
       'ready-samples': { type: 'string', default: '5' },
       'study-auto-pipelining': { type: 'boolean', default: false },
+      'koa-floor': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       image: { type: 'string', default: `reas:${version}` },
@@ -89,6 +93,7 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
     routes: routes as RouteName[],
     readySamples: positive('ready-samples', values['ready-samples'], { integer: true }),
     studyAutoPipelining: values['study-auto-pipelining'],
+    koaFloor: values['koa-floor'],
     cpuProf: values['cpu-prof'],
     logLevel: values['log-level'],
     image: values.image,

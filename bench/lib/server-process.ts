@@ -8,7 +8,7 @@ import { freePort } from '../../test/helpers/free-port.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export type ServerKind = 'service' | 'baseline';
+export type ServerKind = 'service' | 'baseline' | 'koa-floor';
 
 export interface ServerSpec {
   /** Label in tables and JSON, e.g. "service" or "baseline (no auto-pipelining)". */
@@ -49,8 +49,8 @@ export function profileName(spec: ServerSpec): string {
 function commandFor(spec: ServerSpec, env: ServerEnv): { args: string[]; extraEnv: Record<string, string> } {
   const args: string[] = [];
   if (env.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', env.cpuProfDir, '--cpu-prof-name', profileName(spec));
-  if (spec.kind === 'baseline') {
-    args.push(path.join(repoRoot, 'bench/baseline-server.js'));
+  if (spec.kind === 'baseline' || spec.kind === 'koa-floor') {
+    args.push(path.join(repoRoot, `bench/${spec.kind}-server.js`));
     return { args, extraEnv: { BASELINE_AUTO_PIPELINING: String(spec.autoPipelining ?? true) } };
   }
   const extraEnv: Record<string, string> = { LOG_LEVEL: env.logLevel };
