@@ -5,8 +5,8 @@
 # staging modules with local paths, so we pin those to the matching published v0.Y.Z instead).
 #
 #   build.sh                 stage-1 binaries: etcd kube-apiserver kube-controller-manager kube-scheduler
-#   build.sh NAME...         only these (also: kubelet kube-proxy)
-#   build.sh --all           stage 1 plus kubelet and kube-proxy
+#   build.sh NAME...         only these (also: kubelet kube-proxy coredns)
+#   build.sh --all           stage 1 plus the node's: kubelet, kube-proxy, coredns
 #   build.sh --pin           regenerate modules/*/go.mod and go.sum from versions.sh (needs the Go proxy)
 #
 # A binary already in the cache is reused; each build prints its wall time and appends it to
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.sh"
 
 stage1=(etcd kube-apiserver kube-controller-manager kube-scheduler)
-node=(kubelet kube-proxy)
+node=(kubelet kube-proxy coredns)
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 
@@ -43,7 +43,7 @@ pin() {
   trap 'rm -rf "$tmp"' RETURN
   k8s_minor_patch=${K8S_VERSION#v1.}
 
-  mkdir -p "$tmp/kubernetes" "$tmp/etcd"
+  mkdir -p "$tmp/kubernetes" "$tmp/etcd" "$tmp/coredns"
   (
     cd "$tmp/kubernetes"
     go mod init reas.local/kube-build >/dev/null 2>&1
@@ -59,7 +59,7 @@ pin() {
     done
     # shellcheck disable=SC2046 # one argument per binary
     GOFLAGS=-mod=mod go get "k8s.io/kubernetes@$K8S_VERSION" \
-      $(for b in "${stage1[@]:1}" "${node[@]}"; do echo "k8s.io/kubernetes/cmd/$b@$K8S_VERSION"; done)
+      $(for b in "${stage1[@]:1}" kubelet kube-proxy; do echo "k8s.io/kubernetes/cmd/$b@$K8S_VERSION"; done)
     go mod edit -toolchain=none
   )
   (
@@ -69,11 +69,18 @@ pin() {
     GOFLAGS=-mod=mod go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
     go mod edit -toolchain=none
   )
-  for m in kubernetes etcd; do
+  (
+    cd "$tmp/coredns"
+    go mod init reas.local/coredns-build >/dev/null 2>&1
+    go mod edit -go=1.24
+    GOFLAGS=-mod=mod go get "github.com/coredns/coredns@$COREDNS_VERSION"
+    go mod edit -toolchain=none
+  )
+  for m in kubernetes etcd coredns; do
     mkdir -p "$here/modules/$m"
     cp "$tmp/$m/go.mod" "$tmp/$m/go.sum" "$here/modules/$m/"
   done
-  echo "pinned modules in $here/modules for k8s $K8S_VERSION, etcd $ETCD_VERSION"
+  echo "pinned modules in $here/modules for k8s $K8S_VERSION, etcd $ETCD_VERSION, coredns $COREDNS_VERSION"
 }
 
 # Copies a pinned module into the cache's work dir and checks it matches versions.sh.
@@ -88,12 +95,17 @@ prepare() {
 
 build_one() {
   local name=$1 work pkg ldflags start secs out="$CLUSTER_BIN/$1"
+  [ "$name" != coredns ] || out="$COREDNS_BIN/coredns"
   if [ -x "$out" ]; then
     echo "build.sh: $name: cached ($out)"
     return
   fi
-  mkdir -p "$CLUSTER_BIN"
-  if [ "$name" = etcd ]; then
+  mkdir -p "$(dirname "$out")"
+  if [ "$name" = coredns ]; then
+    work=$(prepare coredns "github.com/coredns/coredns $COREDNS_VERSION")
+    pkg=github.com/coredns/coredns
+    ldflags="-s -w"
+  elif [ "$name" = etcd ]; then
     work=$(prepare etcd "go.etcd.io/etcd/server/v3 $ETCD_VERSION")
     pkg=go.etcd.io/etcd/server/v3
     ldflags="-s -w"

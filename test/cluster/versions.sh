@@ -6,9 +6,12 @@
 # (DefaultEtcdVersion); Debian bookworm's etcd-server is 3.4, a line upstream no longer supports.
 K8S_VERSION=v1.35.8
 ETCD_VERSION=v3.6.6
+# Stage 2 (a node): CoreDNS as kubeadm 1.35 pins it (CoreDNSVersion), built from its Go module.
+COREDNS_VERSION=v1.13.1
 # Cache outside the repository, keyed by versions, so a machine that built once starts in seconds.
 REAS_CLUSTER_CACHE=${REAS_CLUSTER_CACHE:-/var/cache/reas/k8s}
 CLUSTER_KEY="${K8S_VERSION}-etcd${ETCD_VERSION}"
 CLUSTER_BIN="${REAS_CLUSTER_CACHE}/${CLUSTER_KEY}/bin"
+COREDNS_BIN="${REAS_CLUSTER_CACHE}/coredns-${COREDNS_VERSION}/bin"
 # Runtime state (certs, etcd data, logs, pids); down.sh removes it whole.
 REAS_CLUSTER_STATE=${REAS_CLUSTER_STATE:-/var/tmp/reas-cluster}
