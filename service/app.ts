@@ -27,7 +27,7 @@ export interface AppDependencies {
 export function createApp({ redis, logger, config, metrics = createMetrics() }: AppDependencies): Koa {
   const app = new Koa();
   const router = new Router();
-  healthRoutes(router, redis);
+  healthRoutes(router, redis, config.redisTimeoutMs);
   counterRoutes(router, createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics));
   metricsRoutes(router, metrics);
 

@@ -1,6 +1,7 @@
 import type { Redis } from './redis.js';
 import type { Metrics } from './metrics.js';
 import { classifyRedisError, toAppError } from './redis-errors.js';
+import { withDeadline } from './deadline.js';
 
 /** The counter, kept only in Redis. Values are decimal strings so 64-bit counts stay exact. */
 export interface Counter {
@@ -24,7 +25,7 @@ export function isRedisInteger(value: string): boolean {
 export function createCounter(redis: Redis, key: string, timeoutMs: number, metrics: Metrics): Counter {
   async function run(command: () => Promise<string | null>): Promise<string | null> {
     try {
-      return await command();
+      return await withDeadline(command(), timeoutMs);
     } catch (error) {
       const kind = classifyRedisError(error);
       metrics.redisErrors.inc({ kind });

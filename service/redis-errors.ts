@@ -1,9 +1,11 @@
 import { AppError } from './errors.js';
+import { DeadlineError } from './deadline.js';
 
 export type RedisErrorKind = 'unavailable' | 'timeout' | 'not_integer' | 'overflow' | 'other';
 
 /** Sorts an ioredis failure by what the caller can do about it. */
 export function classifyRedisError(error: unknown): RedisErrorKind {
+  if (error instanceof DeadlineError) return 'timeout';
   const message = error instanceof Error ? error.message : String(error);
   if (message.startsWith('Command timed out')) return 'timeout';
   if (message.startsWith('WRONGTYPE') || message.includes('value is not an integer')) return 'not_integer';

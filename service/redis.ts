@@ -9,16 +9,18 @@ export const maxReconnectDelayMs = 1000;
 
 /**
  * The Redis client, tuned so that a request never waits longer than REDIS_TIMEOUT_MS:
- * no offline queue (commands fail at once while disconnected), a per-command timeout, and no
- * resending of commands that were in flight when a connection dropped (a resent INCR could
- * count twice). It reconnects by itself forever, so the service recovers without a restart.
+ * no offline queue (commands fail at once while disconnected) and no resending of commands
+ * that were in flight when a connection dropped (a resent INCR could count twice). Each request's
+ * wait is bounded by withDeadline (deadline.ts); ioredis's own commandTimeout stays as a backstop
+ * at twice that, so a stalled Redis cannot hold commands forever. It reconnects by itself,
+ * forever, so the service recovers without a restart.
  */
 export function createRedis(config: Config, logger: Logger): Redis {
   const redis = new Redis(config.redisUrl, {
     ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
     connectionName: 'reas',
     enableOfflineQueue: false,
-    commandTimeout: config.redisTimeoutMs,
+    commandTimeout: 2 * config.redisTimeoutMs,
     connectTimeout: config.redisTimeoutMs,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
