@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { selectorLabels, standardLabels } from './labels.js';
+import { names, selectorLabels, standardLabels } from './labels.js';
 import { DROP_ALL_CAPABILITIES, addPatchAfterTypedSerialization, addPodSpecPatches, namedPortService } from './pod-extras.js';
 import type { RedisPasswordSecret } from './redis.js';
 
@@ -28,15 +28,17 @@ export interface ApiProps {
   readonly replicas?: number;
   /** Redis URL without credentials, e.g. the Redis construct's `url` or an external one. */
   readonly redisUrl: string;
-  /** The Secret holding the Redis password, mounted as a file (REDIS_PASSWORD_FILE). */
-  readonly redisPasswordSecret: RedisPasswordSecret;
+  /** The Secret holding the Redis password, mounted as a file (REDIS_PASSWORD_FILE); none for a Redis without one. */
+  readonly redisPasswordSecret?: RedisPasswordSecret;
+  /** Seconds the preStop hook sleeps before SIGTERM; 0 = no hook. @default 5 */
+  readonly preStopSleepSeconds?: number;
   /** Redis key of the counter. @default 'count' */
   readonly counterKey?: string;
   /** Log level. @default 'info' */
   readonly logLevel?: string;
   /** HorizontalPodAutoscaler on CPU; undefined = none (the chart's `autoscaling.enabled: false`). @default none */
   readonly autoscaling?: ApiAutoscaling;
-  /** PodDisruptionBudget maxUnavailable; undefined = no PDB. @default 1 */
+  /** PodDisruptionBudget maxUnavailable; undefined = no PDB (ReasChart passes the chart's 1). @default no PDB */
   readonly pdbMaxUnavailable?: number | undefined;
 }
 
@@ -61,14 +63,13 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const name = `${props.release}-api`;
+    const name = names.api(props.release);
     const labels = standardLabels({ name: 'api', instance: props.release, version: props.version, component: 'api' });
     const selector = selectorLabels({ name: 'api', instance: props.release });
     this.serviceName = name;
     this.url = `http://${name}:${PORT}`;
 
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', { metadata: { name, labels }, automountToken: false });
-    const password = kplus.Secret.fromSecretName(this, 'redis-password', props.redisPasswordSecret.name);
 
     const httpProbe = (path: string, period: number, failures: number) =>
       kplus.Probe.fromHttpGet(path, { port: PORT, periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(2), failureThreshold: failures });
@@ -94,7 +95,7 @@ export class Api extends Construct {
           envVariables: {
             PORT: env(String(PORT)),
             REDIS_URL: env(props.redisUrl),
-            REDIS_PASSWORD_FILE: env(`${SECRET_DIR}/${PASSWORD_FILE}`),
+            ...(props.redisPasswordSecret ? { REDIS_PASSWORD_FILE: env(`${SECRET_DIR}/${PASSWORD_FILE}`) } : {}),
             COUNTER_KEY: env(props.counterKey ?? 'count'),
             REDIS_TIMEOUT_MS: env('1000'),
             SHUTDOWN_TIMEOUT_MS: env('10000'),
@@ -118,16 +119,19 @@ export class Api extends Construct {
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
     const container = deployment.containers[0] as kplus.Container;
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
-    container.mount(
-      SECRET_DIR,
-      kplus.Volume.fromSecret(this, 'redis-password-volume', password, {
-        name: 'redis-password',
-        // Read-only for the owner and the fsGroup; the secret is nobody else's business.
-        defaultMode: 0o440,
-        items: { [props.redisPasswordSecret.key]: { path: PASSWORD_FILE } },
-      }),
-      { readOnly: true },
-    );
+    if (props.redisPasswordSecret) {
+      const password = kplus.Secret.fromSecretName(this, 'redis-password', props.redisPasswordSecret.name);
+      container.mount(
+        SECRET_DIR,
+        kplus.Volume.fromSecret(this, 'redis-password-volume', password, {
+          name: 'redis-password',
+          // Read-only for the owner and the fsGroup; the secret is nobody else's business.
+          defaultMode: 0o440,
+          items: { [props.redisPasswordSecret.key]: { path: PASSWORD_FILE } },
+        }),
+        { readOnly: true },
+      );
+    }
 
     const object = ApiObject.of(deployment);
     addPodSpecPatches(object);
@@ -153,7 +157,10 @@ export class Api extends Construct {
 
     // Endpoints drop a terminating pod asynchronously; sleeping before SIGTERM lets in-flight routing settle. The
     // `sleep` action (Kubernetes 1.30+) is newer than cdk8s-plus-27's types.
-    addPatchAfterTypedSerialization(object, JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: 5 } } }));
+    const preStopSleep = props.preStopSleepSeconds ?? 5;
+    if (preStopSleep > 0) {
+      addPatchAfterTypedSerialization(object, JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStopSleep } } }));
+    }
 
     namedPortService(this, 'service', { name, labels, selector, portName: 'http', port: PORT });
 

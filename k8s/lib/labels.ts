@@ -34,3 +34,17 @@ export function standardLabels(props: LabelProps): Record<string, string> {
     'app.kubernetes.io/managed-by': 'cdk8s',
   };
 }
+
+/** Helm's `trunc 63 | trimSuffix "-"`: a name that fits a DNS label. */
+export function truncName(name: string, max = 63): string {
+  return name.slice(0, max).replace(/-+$/, '');
+}
+
+/** Names as the chart derives them from the release (so the two renderers agree for any release name). */
+export const names = {
+  api: (release: string) => truncName(`${release}-api`),
+  test: (release: string) => truncName(`${release}-test`),
+  // At most 46 characters of the release: the StatefulSet's name must leave room for its revision-hash label.
+  redis: (release: string) => `${truncName(release, 46)}-redis`,
+  redisHeadless: (release: string) => truncName(`${truncName(release, 46)}-redis-headless`),
+};

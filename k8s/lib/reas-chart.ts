@@ -7,8 +7,8 @@ import { Redis, type RedisPasswordSecret, type RedisPersistence } from './redis.
 export interface ExternalRedis {
   /** redis:// URL without credentials. */
   readonly url: string;
-  /** The Secret holding its password. */
-  readonly passwordSecret: RedisPasswordSecret;
+  /** The Secret holding its password; none for a Redis without one. @default none */
+  readonly passwordSecret?: RedisPasswordSecret;
 }
 
 /** Settings of the whole deployment; each mirrors a chart value (see README, cdk8s). */
@@ -45,7 +45,7 @@ export class ReasChart extends Chart {
     super(scope, id, { namespace: props.namespace ?? 'reas', disableResourceNameHashes: true });
     const version = props.version ?? '0.1.0';
     let redisUrl: string;
-    let passwordSecret: RedisPasswordSecret;
+    let passwordSecret: RedisPasswordSecret | undefined;
     if (props.externalRedis) {
       redisUrl = props.externalRedis.url;
       passwordSecret = props.externalRedis.passwordSecret;
@@ -66,7 +66,7 @@ export class ReasChart extends Chart {
       ...(props.apiReplicas !== undefined ? { replicas: props.apiReplicas } : {}),
       ...(props.apiAutoscaling ? { autoscaling: props.apiAutoscaling } : {}),
       redisUrl,
-      redisPasswordSecret: passwordSecret,
+      ...(passwordSecret ? { redisPasswordSecret: passwordSecret } : {}),
       pdbMaxUnavailable: 1,
     });
   }

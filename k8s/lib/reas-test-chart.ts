@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { names } from './labels.js';
 import { TestJob } from './test-job.js';
 
 export interface ReasTestChartProps {
@@ -27,7 +28,7 @@ export class ReasTestChart extends Chart {
       release,
       version: props.version ?? '0.1.0',
       ...(props.testImage ? { image: props.testImage } : {}),
-      baseUrl: `http://${release}-api:5000`,
+      baseUrl: `http://${names.api(release)}:5000`,
     });
   }
 }

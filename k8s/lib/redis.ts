@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { selectorLabels, standardLabels } from './labels.js';
+import { names, selectorLabels, standardLabels } from './labels.js';
 import { DROP_ALL_CAPABILITIES, addPodSpecPatches, contentChecksum, namedPortService } from './pod-extras.js';
 
 const k8s = kplus.k8s;
@@ -12,6 +12,14 @@ export interface RedisPasswordSecret {
   readonly name: string;
   /** Key of the password inside the Secret. @default 'redis-password' */
   readonly key: string;
+}
+
+/** One entry of the chart's `redis.networkPolicy.allowedClients`. */
+export interface RedisClient {
+  /** Admit these pods. @default true */
+  readonly enabled?: boolean;
+  /** Labels the client pods carry. */
+  readonly podLabels: Readonly<Record<string, string>>;
 }
 
 /** Mirrors the chart's `redis.persistence` values. */
@@ -40,10 +48,10 @@ export interface RedisProps {
   /** redis.conf `maxmemory` (0 = no limit; the container memory limit bounds it). @default '0' */
   readonly maxmemory?: string;
   /**
-   * Pod label sets allowed to reach Redis, each ANDed with the release's instance label.
-   * @default the release's API pods and its test Job
+   * Pods allowed to reach Redis (the chart's `networkPolicy.allowedClients`), by purpose; each label set is ANDed
+   * with the release's instance label. @default the release's API pods (`api`) and its test Job (`test`)
    */
-  readonly allowedClients?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly allowedClients?: Readonly<Record<string, RedisClient>>;
   /** Isolate Redis with a NetworkPolicy that admits only `allowedClients`. @default true */
   readonly networkPolicy?: boolean;
 }
@@ -66,7 +74,7 @@ export class Redis extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
-    const name = `${props.release}-redis`;
+    const name = names.redis(props.release);
     const image = props.image ?? 'redis:7.4.2-bookworm';
     const labels = standardLabels({ name: 'redis', instance: props.release, version: image.split(':')[1] ?? 'latest', component: 'database' });
     const selector = selectorLabels({ name: 'redis', instance: props.release });
@@ -99,7 +107,7 @@ export class Redis extends Construct {
     const config = new kplus.ConfigMap(this, 'config', { metadata: { name, labels }, data: { 'redis.conf': redisConf } });
 
     const headless = new kplus.Service(this, 'headless', {
-      metadata: { name: `${name}-headless`, labels },
+      metadata: { name: names.redisHeadless(props.release), labels },
       clusterIP: 'None',
       ports: [{ name: 'redis', port: this.port, targetPort: this.port, protocol: kplus.Protocol.TCP }],
     });
@@ -201,8 +209,8 @@ export class Redis extends Construct {
 
     if (props.networkPolicy ?? true) {
       const clients = props.allowedClients ?? {
-        api: { 'app.kubernetes.io/name': 'api' },
-        test: { 'app.kubernetes.io/name': 'reas', 'app.kubernetes.io/component': 'test' },
+        api: { podLabels: { 'app.kubernetes.io/name': 'api' } },
+        test: { podLabels: { 'app.kubernetes.io/name': 'reas', 'app.kubernetes.io/component': 'test' } },
       };
       new k8s.KubeNetworkPolicy(this, 'network-policy', {
         metadata: { name, labels },
@@ -211,7 +219,9 @@ export class Redis extends Construct {
           policyTypes: ['Ingress'],
           ingress: [
             {
-              from: Object.values(clients).map((l) => ({ podSelector: { matchLabels: { ...l, 'app.kubernetes.io/instance': props.release } } })),
+              from: Object.values(clients)
+                .filter((c) => c.enabled ?? true)
+                .map((c) => ({ podSelector: { matchLabels: { ...c.podLabels, 'app.kubernetes.io/instance': props.release } } })),
               ports: [{ port: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
             },
           ],

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { standardLabels } from './labels.js';
+import { names, standardLabels } from './labels.js';
 import { DROP_ALL_CAPABILITIES, addPodSpecPatches } from './pod-extras.js';
 
 export interface TestJobProps {
@@ -29,7 +29,7 @@ export class TestJob extends Construct {
 
   constructor(scope: Construct, id: string, props: TestJobProps) {
     super(scope, id);
-    this.jobName = `${props.release}-test`;
+    this.jobName = names.test(props.release);
     // name `reas` + component `test`: the labels the Redis NetworkPolicy admits besides the API.
     const labels = standardLabels({ name: 'reas', instance: props.release, version: props.version, component: 'test' });
     const job = new kplus.Job(this, 'job', {

@@ -15,6 +15,7 @@ import {
 } from './parity.js';
 import { renderChart, synthMain, synthObjects } from './synth.js';
 
+const LONG_RELEASE = 'reas-release-name-that-is-exactly-fifty-three-chars-x';
 const RULES_FILE = new URL('./intended-differences.yaml', import.meta.url).pathname;
 
 /** Pairs of chart values (a ci/ file) and cdk8s props meant to produce the same deployment. */
@@ -32,6 +33,16 @@ const CASES: { name: string; release: string; namespace: string; values: string[
       },
     },
   },
+  {
+    name: 'external Redis without a password',
+    release: 'reas',
+    namespace: 'reas',
+    values: [],
+    set: { 'redis.enabled': 'false', 'global.externalRedis.url': 'redis://cache.example:6379' },
+    props: { externalRedis: { url: 'redis://cache.example:6379' } },
+  },
+  // helm's own limit on release names: every derived name must be truncated alike.
+  { name: 'a 53-character release name', release: LONG_RELEASE, namespace: 'reas', values: [], props: { release: LONG_RELEASE } },
   { name: 'autoscaling on', release: 'reas', namespace: 'reas', values: [], set: { 'api.autoscaling.enabled': 'true' }, props: { apiAutoscaling: {} } },
   { name: 'another release and namespace', release: 'shop', namespace: 'shop-dev', values: [], props: { release: 'shop', namespace: 'shop-dev' } },
 ];
