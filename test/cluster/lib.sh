@@ -5,8 +5,12 @@ pki=$REAS_CLUSTER_STATE/pki
 logs=$REAS_CLUSTER_STATE/logs
 run=$REAS_CLUSTER_STATE/run
 admin_kubeconfig=$REAS_CLUSTER_STATE/admin.kubeconfig
+# Stage 2's node (node-up.sh): everything under the state dir, so down.sh removes it with the rest.
+node_dir=$REAS_CLUSTER_STATE/node
+node_run=$node_dir/run
 # Start order; down.sh stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+node_components=(containerd kubelet kube-proxy coredns)
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null || die "$1 is missing: $2"; }
