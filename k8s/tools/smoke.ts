@@ -22,7 +22,7 @@ function isNotFound(err: unknown): boolean {
 }
 
 /** Polls until `check` says ready, printing each new state once; fails at the deadline with the last state. */
-async function waitFor(what: string, deadline: number, check: () => Promise<Readiness>): Promise<void> {
+async function waitFor(deadline: number, timeoutSeconds: number, check: () => Promise<Readiness>): Promise<void> {
   let last = '';
   for (;;) {
     const r = await check();
@@ -32,7 +32,7 @@ async function waitFor(what: string, deadline: number, check: () => Promise<Read
     }
     if (r.ready) return;
     if (r.failed) throw new Error(r.message);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${r.message}`);
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutSeconds} s: ${r.message}`);
     await sleep(2000);
   }
 }
@@ -69,14 +69,14 @@ async function smoke(kc: KubeConfig, opts: SmokeOptions): Promise<number> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const missing = (kind: string, name: string) =>
     new Error(`${kind} ${name} not found in namespace ${namespace}: is release "${release}" installed there?`);
-  await waitFor(`statefulset ${redis}`, deadline, async () => {
+  await waitFor(deadline, opts.timeoutSeconds, async () => {
     try {
       return statefulSetReadiness(await apps.readNamespacedStatefulSet({ name: redis, namespace }));
     } catch (err) {
       throw isNotFound(err) ? missing('statefulset', redis) : err;
     }
   });
-  await waitFor(`deployment ${api}`, deadline, async () => {
+  await waitFor(deadline, opts.timeoutSeconds, async () => {
     try {
       return deploymentReadiness(await apps.readNamespacedDeployment({ name: api, namespace }));
     } catch (err) {
