@@ -153,10 +153,14 @@ export async function helmTemplate(options: TemplateOptions): Promise<K8sObject[
   return parseManifests(result.stdout);
 }
 
-/** Every non-empty YAML document of a multi-document stream, each checked to look like a Kubernetes object. */
+/**
+ * Every non-empty YAML document of a multi-document stream, each checked to look like a Kubernetes object.
+ * Parsed as YAML 1.1, as Kubernetes (go-yaml) reads it: `defaultMode: 0440` is octal 288 there, and the yaml
+ * library's default 1.2 core schema would read decimal 440.
+ */
 export function parseManifests(text: string): K8sObject[] {
   const objects: K8sObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  for (const doc of parseAllDocuments(text, { version: '1.1' })) {
     if (doc.errors.length > 0) throw new Error(`invalid YAML in rendered manifests: ${doc.errors[0]?.message}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;

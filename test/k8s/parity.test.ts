@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { K8sObject } from '../helpers/helm.js';
+import { parseManifests, type K8sObject } from '../helpers/helm.js';
 import type { ReasChartProps } from '../../k8s/lib/reas-chart.js';
 import {
   compareRenderings,
@@ -10,7 +10,6 @@ import {
   loadIntendedDifferences,
   normalise,
   objectKey,
-  parseKubernetesYaml,
   type IntendedDifference,
 } from './parity.js';
 import { renderChart, synthMain, synthObjects } from './synth.js';
@@ -63,7 +62,7 @@ describe('Helm/cdk8s parity', function () {
     outdir = await mkdtemp(join(tmpdir(), 'reas-synth-'));
     const [rendered, files] = await Promise.all([renderChart('reas', 'reas'), synthMain(outdir)]);
     helm = rendered;
-    cdk8s = [...files.values()].flatMap(parseKubernetesYaml);
+    cdk8s = [...files.values()].flatMap(parseManifests);
   });
   after(async () => {
     await rm(outdir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments, parse } from 'yaml';
+import { parse } from 'yaml';
 import type { K8sObject } from '../helpers/helm.js';
 
 /**
@@ -38,19 +38,6 @@ export function loadIntendedDifferences(file: string): IntendedDifference[] {
     if (!rule.dropObject && !(rule.remove && rule.remove.length > 0)) throw new Error(`intended difference ${rule.id}: nothing to do`);
   }
   return rules;
-}
-
-/**
- * Parses helm's output as Kubernetes does: YAML 1.1 (go-yaml), where `0440` is an octal file mode, whereas the
- * yaml library's default 1.2 core schema would read decimal 440.
- */
-export function parseKubernetesYaml(text: string): K8sObject[] {
-  return parseAllDocuments(text, { version: '1.1' })
-    .map((doc) => {
-      if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0]?.message}`);
-      return doc.toJS() as K8sObject | null;
-    })
-    .filter((o): o is K8sObject => o !== null && o !== undefined);
 }
 
 export const objectKey = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { K8sObject } from '../helpers/helm.js';
+import { parseManifests, type K8sObject } from '../helpers/helm.js';
 import { K8sSchemaValidator, formatSchemaIssues } from '../helpers/k8s-schema.js';
 import {
   checkNames,
@@ -20,7 +20,7 @@ import {
   podTemplates,
 } from '../helpers/k8s-structure.js';
 import { K8S_SCHEMA_VERSIONS } from '../tools/k8s-versions.js';
-import { objectKey, parseKubernetesYaml } from './parity.js';
+import { objectKey } from './parity.js';
 import { GOLDEN_DIR, K8S_DIR, listFiles, synthMain, synthObjects } from './synth.js';
 
 /** The files `npm run synth` writes: the deployment, and the e2e Job apart so applying the first runs no test. */
@@ -35,7 +35,7 @@ describe('cdk8s synth (k8s/main.ts)', function () {
   before(async () => {
     outdir = await mkdtemp(join(tmpdir(), 'reas-synth-'));
     files = await synthMain(outdir);
-    objects = [...files.values()].flatMap(parseKubernetesYaml);
+    objects = [...files.values()].flatMap(parseManifests);
   });
   after(async () => {
     await rm(outdir, { recursive: true, force: true });
@@ -46,9 +46,9 @@ describe('cdk8s synth (k8s/main.ts)', function () {
   });
 
   it('keeps the test Job out of the deployment file', () => {
-    const deployment = parseKubernetesYaml(files.get('reas.k8s.yaml') ?? '').map(objectKey);
+    const deployment = parseManifests(files.get('reas.k8s.yaml') ?? '').map(objectKey);
     expect(deployment).to.not.include('Job/reas-test');
-    expect(parseKubernetesYaml(files.get('test/reas-test.k8s.yaml') ?? '').map(objectKey)).to.deep.equal(['Job/reas-test']);
+    expect(parseManifests(files.get('test/reas-test.k8s.yaml') ?? '').map(objectKey)).to.deep.equal(['Job/reas-test']);
   });
 
   it('matches the golden copy in test/k8s/golden (UPDATE_GOLDEN=1 npx mocha test/k8s/synth.test.ts rewrites it)', () => {

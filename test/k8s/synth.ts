@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { App } from 'cdk8s';
 import type { K8sObject } from '../helpers/helm.js';
-import { runHelm, templateArgs } from '../helpers/helm.js';
+import { parseManifests, runHelm, templateArgs } from '../helpers/helm.js';
 import { ReasChart, type ReasChartProps } from '../../k8s/lib/reas-chart.js';
 import { ReasTestChart } from '../../k8s/lib/reas-test-chart.js';
-import { parseKubernetesYaml } from './parity.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const K8S_DIR = join(REPO_ROOT, 'k8s');
@@ -45,12 +44,12 @@ export function synthObjects(props: ReasChartProps): K8sObject[] {
     ...(props.release ? { release: props.release } : {}),
     ...(props.namespace ? { namespace: props.namespace } : {}),
   });
-  return parseKubernetesYaml(app.synthYaml());
+  return parseManifests(app.synthYaml());
 }
 
-/** `helm template <release> <repo root> --namespace <ns>`, parsed as Kubernetes reads YAML (see parseKubernetesYaml). */
+/** `helm template <release> <repo root> --namespace <ns>`, parsed as Kubernetes reads YAML (see parseManifests). */
 export async function renderChart(release: string, namespace: string, valuesFiles: readonly string[] = [], set: Record<string, string> = {}): Promise<K8sObject[]> {
   const result = await runHelm(templateArgs({ chart: REPO_ROOT, release, namespace, extraArgs: Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]), valuesFiles: valuesFiles.map((f) => join(REPO_ROOT, f)) }));
   if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr}`);
-  return parseKubernetesYaml(result.stdout);
+  return parseManifests(result.stdout);
 }

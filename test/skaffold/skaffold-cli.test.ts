@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
-import type { K8sObject } from '../helpers/helm.js';
 import { join } from 'node:path';
-import { objectKey, parseKubernetesYaml } from '../k8s/parity.js';
+import { objectKey } from '../k8s/parity.js';
+import { parseManifests, type K8sObject } from '../helpers/helm.js';
 import { REPO_ROOT } from '../k8s/synth.js';
 import { runSkaffold, skaffoldBinary, skaffoldHelm, type SkaffoldResult } from './skaffold-binary.js';
 
@@ -60,7 +60,7 @@ if (disabled) {
     for (const [what, extra] of renders) {
       it(`renders ${what} offline with the images it builds`, async () => {
         const out = ok(await runSkaffold(binary, ['render', '--offline', '--digest-source', 'tag', ...extra]), `skaffold render ${extra.join(' ')}`);
-        const objects: K8sObject[] = parseKubernetesYaml(out);
+        const objects: K8sObject[] = parseManifests(out);
         expect(objects.map(objectKey)).to.include.members(['Deployment/reas-api', 'StatefulSet/reas-redis', 'Service/reas-api']);
         const api = objects.find((o) => objectKey(o) === 'Deployment/reas-api') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
         expect(api.spec.template.spec.containers[0]?.image).to.match(/^reas:/);

@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import type { K8sObject } from '../helpers/helm.js';
-import { parseKubernetesYaml } from '../k8s/parity.js';
+import { parseManifests, type K8sObject } from '../helpers/helm.js';
 import { REPO_ROOT, renderChart, synthMain } from '../k8s/synth.js';
 
 /** The parts of skaffold.yaml these checks read. */
@@ -155,7 +154,7 @@ describe('skaffold.yaml', function () {
     });
 
     it('builds under the names the synthesized manifests use, so skaffold can replace them', () => {
-      const images = parseKubernetesYaml(synth.get('reas.k8s.yaml') ?? '')
+      const images = parseManifests(synth.get('reas.k8s.yaml') ?? '')
         .flatMap((o) => ((o as { spec?: { template?: { spec?: { containers?: { image: string }[] } } } }).spec?.template?.spec?.containers ?? []))
         .map((c) => c.image.split(':')[0]);
       const artifacts = config().build.artifacts.map((a) => a.image);
