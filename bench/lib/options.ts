@@ -37,7 +37,7 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --ready-samples <n>     start-to-ready samples per server (default 5)
   --study-auto-pipelining also run both servers with ioredis auto-pipelining off
   --koa-floor             also run bench/koa-floor-server.js (Koa + router, nothing else)
-  --cpu-prof              write a CPU profile of every server into bench/results/profiles/
+  --cpu-prof              write a CPU profile of every server into profiles/ next to --out
   --log-level <level>     the service's LOG_LEVEL (default info, as shipped)
   --image <ref>           API image whose size is reported when Docker has it (default reas:<version>)
   --out <file>            JSON results (default bench/results/latest.json)
