@@ -11,7 +11,11 @@ import { ReasTestChart } from '../../k8s/lib/reas-test-chart.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const K8S_DIR = join(REPO_ROOT, 'k8s');
-export const GOLDEN_DIR = fileURLToPath(new URL('./golden', import.meta.url));
+/**
+ * The synth output is committed in k8s/dist, so `kubectl apply -f k8s/dist/` works from a checkout and skaffold's cdk8s
+ * profile finds its manifests when it validates its config (before its synth hook runs). It is the golden copy.
+ */
+export const GOLDEN_DIR = fileURLToPath(new URL('../../k8s/dist', import.meta.url));
 
 /** Every file below `dir`, relative, sorted. */
 export function listFiles(dir: string): string[] {
