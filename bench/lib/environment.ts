@@ -54,6 +54,8 @@ export function imageSize(image: string): ImageSize {
     return { image, bytes, mb: Math.round((bytes / 1e6) * 10) / 10 };
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
-    return { image, notMeasured: stderr.includes('No such image') ? `image ${image} not built` : `docker image inspect failed: ${stderr || String(error)}` };
+    if (stderr.includes('No such image')) return { image, notMeasured: `image ${image} not built` };
+    if (stderr.includes('Cannot connect to the Docker daemon')) return { image, notMeasured: 'the Docker daemon is not running' };
+    return { image, notMeasured: `docker image inspect failed: ${stderr || String(error)}` };
   }
 }
