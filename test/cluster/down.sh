@@ -44,6 +44,12 @@ if [ -d "$node_dir" ]; then
   # kube-proxy --cleanup removes its KUBE-* chains (nobody else on this machine runs kube-proxy).
   if [ -x "$CLUSTER_BIN/kube-proxy" ] && [ -f "$node_dir/kube-proxy.yaml" ]; then
     "$CLUSTER_BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
+    # --cleanup keeps the localnet guard KUBE-FIREWALL (jumped to from INPUT and OUTPUT): remove it too.
+    for t in iptables ip6tables; do
+      while "$t" -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+      while "$t" -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+      if "$t" -F KUBE-FIREWALL 2>/dev/null; then "$t" -X KUBE-FIREWALL; fi
+    done
   fi
   stop kubelet
   if live_pid containerd >/dev/null; then
@@ -68,6 +74,10 @@ if [ -d "$node_dir" ]; then
       grep -qxF "$ns" "$node_dir/netns-before" 2>/dev/null && continue
       ip netns delete "$ns" && echo "down.sh: removed leftover network namespace $ns"
     done
+  fi
+  while iptables -D FORWARD -j REAS-CLUSTER-FORWARD 2>/dev/null; do :; done
+  if iptables -F REAS-CLUSTER-FORWARD 2>/dev/null; then
+    iptables -X REAS-CLUSTER-FORWARD && echo "down.sh: removed iptables chain REAS-CLUSTER-FORWARD"
   fi
   if [ -f "$node_dir/bridge" ] && ip link show "$(cat "$node_dir/bridge")" >/dev/null 2>&1; then
     ip link delete "$(cat "$node_dir/bridge")" && echo "down.sh: removed bridge $(cat "$node_dir/bridge")"
@@ -101,6 +111,9 @@ if grep -qF " $REAS_CLUSTER_STATE/" /proc/mounts; then
 fi
 if [ -d "$node_dir" ] && [[ "$(iptables-save 2>/dev/null; ip6tables-save 2>/dev/null)" == *KUBE-* ]]; then
   echo "down.sh: KUBE-* iptables chains left (iptables-save | grep KUBE-)" >&2; left=1
+fi
+if [[ "$(iptables-save 2>/dev/null)" == *REAS-CLUSTER-FORWARD* ]]; then
+  echo "down.sh: iptables chain REAS-CLUSTER-FORWARD left" >&2; left=1
 fi
 if [ -f "$node_dir/bridge" ] && ip link show "$(cat "$node_dir/bridge")" >/dev/null 2>&1; then
   echo "down.sh: bridge $(cat "$node_dir/bridge") left" >&2; left=1

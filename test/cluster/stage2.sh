@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Stage-2 checks against the cluster with a node (test/cluster/up.sh, then test/cluster/node-up.sh):
+#
+#   test/cluster/stage2.sh [install] [test] [smoke]      default: all three, in that order (each needs the previous)
+#
+#   install  `helm install --wait` into a namespace enforcing `restricted` reaches Ready (API and Redis pods run)
+#   test     `helm test` runs the e2e Job in the cluster against http://reas-api:5000 (Service DNS via CoreDNS,
+#            ClusterIP via kube-proxy) and passes; the API reaches Redis through its Service name
+#   smoke    `npm run smoke` port-forwards (API server -> kubelet) and passes
+#
+# Prints `ok`/`not ok` per check and "stage2: N passed, N failed"; exits non-zero on any failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=tools.sh
+source "$here/tools.sh"
+
+ns=reas-s2
+wait_s=${REAS_STAGE2_TIMEOUT:-300}
+[ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run test/cluster/up.sh)"
+export KUBECONFIG=$admin_kubeconfig
+kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
+kubectl wait --for=condition=Ready node/reas-node --timeout=10s >/dev/null \
+  || die "no Ready node reas-node (run test/cluster/node-up.sh)"
+
+work=$(mktemp -d)
+export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
+cleanup() {
+  helm uninstall reas -n "$ns" --wait --timeout 60s >/dev/null 2>&1 || true
+  kubectl delete namespace "$ns" --ignore-not-found --timeout=60s >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+# check NAME CMD...: see stage1.sh (no `if ( ... )`: errexit must stay on inside the check).
+check() {
+  local name=$1 rc
+  shift
+  set +e
+  ( set -euo pipefail; "$@" ) >"$work/check.log" 2>&1
+  rc=$?
+  set -e
+  if [ "$rc" = 0 ]; then
+    passed=$((passed + 1))
+    echo "ok - $name"
+    [ "${REAS_STAGE2_VERBOSE:-}" != 1 ] || sed 's/^/    /' "$work/check.log"
+  else
+    failed=$((failed + 1))
+    echo "not ok - $name"
+    sed 's/^/    /' "$work/check.log"
+    kubectl get pods,pvc,events -n "$ns" 2>&1 | tail -n 30 | sed 's/^/    /'
+  fi
+}
+
+install() {
+  kubectl delete namespace "$ns" --ignore-not-found --timeout="${wait_s}s" >/dev/null
+  kubectl create namespace "$ns"
+  kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted
+  kubectl wait --for=create serviceaccount/default -n "$ns" --timeout="${wait_s}s"
+  local t
+  t=$(date +%s)
+  helm install reas "$repo" -n "$ns" --wait --timeout "${wait_s}s"
+  echo "helm install --wait: $(( $(date +%s) - t ))s"
+  kubectl get pods -n "$ns" -o wide
+  kubectl wait --for=condition=Ready pod -n "$ns" -l app.kubernetes.io/instance=reas --timeout=10s
+}
+
+helm_test() {
+  # Not --logs: helm 4 looks for a Pod named after the hook, and reas-test is a Job.
+  local rc=0
+  helm test reas -n "$ns" --timeout "${wait_s}s" || rc=$?
+  kubectl logs -n "$ns" job/reas-test --tail=40 || true
+  return "$rc"
+}
+
+smoke() {
+  (cd "$repo" && npm run --silent smoke -- --namespace "$ns" --release reas)
+}
+
+selected=("$@")
+[ ${#selected[@]} -gt 0 ] || selected=(install test smoke)
+for s in "${selected[@]}"; do
+  case "$s" in
+    install) check "helm install --wait reaches Ready in a restricted namespace" install ;;
+    test) check "helm test passes in the cluster (Service DNS, ClusterIP, API -> Redis)" helm_test ;;
+    smoke) check "npm run smoke passes through a port-forward" smoke ;;
+    *) die "unknown check '$s' (install, test, smoke)" ;;
+  esac
+done
+echo "stage2: $passed passed, $failed failed"
+[ "$failed" = 0 ]
