@@ -7,7 +7,7 @@
 #
 # Images are never pulled: the pause image is built from kubernetes' own pause.c (in the k8s.io/kubernetes
 # module) and the project's images are exported from the local docker (`docker save`) and imported into this
-# containerd. REAS_NODE_IMAGES lists them (default: reas:0.1.0 reas-test:0.1.0 redis:7.4.2-bookworm).
+# containerd. REAS_NODE_IMAGES lists them (default: reas:0.1.0 reas-test:0.1.0 redis:7.4.2-bookworm; empty: none).
 #
 # Network: the node's address is 10.244.0.1 on the bridge reas-cni0 (pods get 10.244.0.0/24 from the CNI bridge
 # plugin); kubelet serves there so the API server can reach it for logs and port-forward; CoreDNS answers on
@@ -25,7 +25,7 @@ source "$here/lib.sh"
 source "$here/tools.sh"
 
 timeout=${REAS_CLUSTER_TIMEOUT:-240}
-images=${REAS_NODE_IMAGES:-reas:0.1.0 reas-test:0.1.0 redis:7.4.2-bookworm}
+images=${REAS_NODE_IMAGES-reas:0.1.0 reas-test:0.1.0 redis:7.4.2-bookworm}
 node_name=reas-node
 node_ip=10.244.0.1
 bridge=reas-cni0
