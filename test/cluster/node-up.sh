@@ -137,10 +137,26 @@ echo "node-up.sh: containerd ready in $(( $(date +%s) - t ))s"
 
 t=$(date +%s)
 ctr --address "$ctr_sock" -n k8s.io images import "$pause_tar" >/dev/null
+# The container checks stop the dockerd they started (its images stay in /var/lib/docker): when no dockerd
+# answers, start one just for the export and stop it right after (an already running one is only used).
+our_dockerd=""
+stop_our_dockerd() {
+  [ -n "$our_dockerd" ] || return 0
+  if kill "$our_dockerd" 2>/dev/null; then wait "$our_dockerd" 2>/dev/null || true; fi
+  our_dockerd=""
+}
+trap stop_our_dockerd EXIT
 if [ -n "$images" ]; then
   [ -x /usr/bin/docker ] || die "images: /usr/bin/docker is missing (apt-get install docker.io; build the images first)"
+  if ! /usr/bin/docker info >/dev/null 2>&1; then
+    need dockerd "apt-get install docker.io"
+    dockerd >"$logs/dockerd.log" 2>&1 &
+    our_dockerd=$!
+    for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 1; done
+    /usr/bin/docker info >/dev/null 2>&1 || { tail -n 20 "$logs/dockerd.log" >&2; die "dockerd did not start"; }
+  fi
   for i in $images; do
-    /usr/bin/docker image inspect "$i" >/dev/null 2>&1 || die "image $i is not in the local docker (build it first: the container issue's scripts)"
+    /usr/bin/docker image inspect "$i" >/dev/null 2>&1 || die "image $i is not in the local docker (build it first: test/containers/run.sh)"
   done
   # Exported once per set of image IDs: `docker save` of ~1 GB is most of this step.
   # shellcheck disable=SC2086
@@ -153,6 +169,7 @@ if [ -n "$images" ]; then
     /usr/bin/docker save -o "$app_tar.tmp" $images
     mv "$app_tar.tmp" "$app_tar"
   fi
+  stop_our_dockerd
   ctr --address "$ctr_sock" -n k8s.io images import "$app_tar" >/dev/null
 fi
 echo "node-up.sh: images imported in $(( $(date +%s) - t ))s: $pause_image $images"

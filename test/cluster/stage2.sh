@@ -8,7 +8,7 @@
 #            ClusterIP via kube-proxy) and passes; the API reaches Redis through its Service name
 #   smoke    `npm run smoke` port-forwards (API server -> kubelet) and passes
 #
-# Prints `ok`/`not ok` per check and "stage2: N passed, N failed"; exits non-zero on any failure.
+# Prints `ok`/`not ok` per check and "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,5 +94,6 @@ for s in "${selected[@]}"; do
     *) die "unknown check '$s' (install, test, smoke)" ;;
   esac
 done
-echo "stage2: $passed passed, $failed failed"
+# Plain closing line: .ci/run adds up every "N passed, N failed" line.
+echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
