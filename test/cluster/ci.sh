@@ -6,7 +6,8 @@
 #   test/cluster/ci.sh stage1     control plane and stage-1 checks only
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-trap '"$here/down.sh"' EXIT
+# Teardown always runs, and anything it leaves behind fails the run.
+trap 'rc=$?; "$here/down.sh" || rc=1; exit "$rc"' EXIT
 started=$(date +%s)
 took() { echo "ci.sh: $1 took $(( $(date +%s) - $2 ))s"; }
 
