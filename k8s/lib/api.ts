@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { names, selectorLabels, standardLabels } from './labels.js';
-import { DROP_ALL_CAPABILITIES, addPatchAfterTypedSerialization, addPodSpecPatches, namedPortService } from './pod-extras.js';
+import { RESTRICTED_CONTAINER, addPatchAfterTypedSerialization, addPodSpecPatches, namedPortService } from './pod-extras.js';
 import type { RedisPasswordSecret } from './redis.js';
 
 const k8s = kplus.k8s;
@@ -106,13 +106,7 @@ export class Api extends Construct {
           readiness: httpProbe('/readyz', 5, 2),
           // Laptop-sized: Node idles near 60 MiB; no CPU limit, so no throttling of the event loop on a busy node.
           resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },
-          securityContext: {
-            ensureNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: DROP_ALL_CAPABILITIES,
-          },
+          securityContext: RESTRICTED_CONTAINER,
         },
       ],
     });

@@ -29,7 +29,20 @@ export function addPatchAfterTypedSerialization(object: ApiObject, ...ops: JsonP
 }
 
 /** Drop every Linux capability: Kubernetes accepts the literal ALL, which cdk8s-plus's CAP_* enum does not list. */
-export const DROP_ALL_CAPABILITIES = { drop: ['ALL' as kplus.Capability] };
+const DROP_ALL_CAPABILITIES = { drop: ['ALL' as kplus.Capability] };
+
+/**
+ * The container security context every reas container runs with: what the restricted Pod Security Standard demands
+ * plus a read-only root filesystem. cdk8s-plus's defaults already set most of it; spelled out so the parity test
+ * compares a deliberate choice, not a library default that could change.
+ */
+export const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: DROP_ALL_CAPABILITIES,
+};
 
 /** sha256 of a config's content, as a pod annotation: a config change changes the template and rolls the pods. */
 export function contentChecksum(content: string): string {

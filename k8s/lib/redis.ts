@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { names, selectorLabels, standardLabels } from './labels.js';
-import { DROP_ALL_CAPABILITIES, addPodSpecPatches, contentChecksum, namedPortService } from './pod-extras.js';
+import { RESTRICTED_CONTAINER, addPodSpecPatches, contentChecksum, namedPortService } from './pod-extras.js';
 
 const k8s = kplus.k8s;
 
@@ -163,13 +163,7 @@ export class Redis extends Construct {
           readiness: kplus.Probe.fromCommand(probe(), { periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(3), failureThreshold: 3 }),
           // Laptop-sized: Redis holding one counter needs a few MiB; no CPU limit, so no throttling on a busy node.
           resources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
-          securityContext: {
-            ensureNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: DROP_ALL_CAPABILITIES,
-          },
+          securityContext: RESTRICTED_CONTAINER,
           volumeMounts: [],
         },
       ],

@@ -2,7 +2,7 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { names, standardLabels } from './labels.js';
-import { DROP_ALL_CAPABILITIES, addPodSpecPatches } from './pod-extras.js';
+import { RESTRICTED_CONTAINER, addPodSpecPatches } from './pod-extras.js';
 
 export interface TestJobProps {
   /** Release name: the Job is `<release>-test` and carries the release's instance label. */
@@ -54,13 +54,7 @@ export class TestJob extends Construct {
             HOME: kplus.EnvValue.fromValue('/tmp'),
           },
           resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
-          securityContext: {
-            ensureNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: DROP_ALL_CAPABILITIES,
-          },
+          securityContext: RESTRICTED_CONTAINER,
         },
       ],
     });
