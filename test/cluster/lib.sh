@@ -40,7 +40,16 @@ start() {
   shift
   [ -x "$1" ] || die "$name: binary $1 is missing (run test/cluster/build.sh)"
   setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$run/$name.pid"
+  local pid=$! i
+  echo "$pid" >"$run/$name.pid"
+  # Until the forked shell has exec'd the binary, /proc/<pid>/cmdline is still this script's, and live_pid would
+  # take the component for dead (seen in CI: "kube-controller-manager failed to start: process exited", empty log,
+  # while it was running). Wait for the exec; a process that dies at once is reported by wait_healthy.
+  for i in $(seq 1 100); do
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"$REAS_CLUSTER_STATE"* ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
 }
 
 fail_component() { # name reason
