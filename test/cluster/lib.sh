@@ -84,3 +84,27 @@ print_access() {
   echo "admin kubeconfig: $admin_kubeconfig"
   echo "export KUBECONFIG=$admin_kubeconfig"
 }
+
+# check NAME CMD...: one stage check. Runs CMD in a subshell with errexit and pipefail, output to
+# $work/check.log; prints "ok - NAME" or "not ok - NAME" with the output under it, and counts into
+# $passed/$failed. A failure is counted, not fatal. Not `if ( ... )`: bash ignores errexit inside a
+# condition, so a failing step would not stop the check. Callers set $work, $passed, $failed and
+# $check_verbose (1: print every check's output), and may define check_failed_context to print more on a failure.
+check() {
+  local name=$1 rc
+  shift
+  set +e
+  ( set -euo pipefail; "$@" ) >"$work/check.log" 2>&1
+  rc=$?
+  set -e
+  if [ "$rc" = 0 ]; then
+    passed=$((passed + 1))
+    echo "ok - $name"
+    [ "${check_verbose:-}" != 1 ] || sed 's/^/    /' "$work/check.log"
+  else
+    failed=$((failed + 1))
+    echo "not ok - $name"
+    sed 's/^/    /' "$work/check.log"
+    if [ "$(type -t check_failed_context)" = function ]; then check_failed_context 2>&1 | sed 's/^/    /'; fi
+  fi
+}

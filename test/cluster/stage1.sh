@@ -43,25 +43,7 @@ trap cleanup EXIT
 # Under pipefail, `cmd | grep -q` fails when grep exits early and cmd gets SIGPIPE: outputs are captured instead.
 passed=0
 failed=0
-# check NAME CMD...: runs CMD in a subshell with errexit; a failure is reported and counted, not fatal.
-# Not `if ( ... )`: bash ignores errexit inside a condition, so a failing step would not stop the check.
-check() {
-  local name=$1 rc
-  shift
-  set +e
-  ( set -euo pipefail; "$@" ) >"$work/check.log" 2>&1
-  rc=$?
-  set -e
-  if [ "$rc" = 0 ]; then
-    passed=$((passed + 1))
-    echo "ok - $name"
-    [ "${REAS_STAGE1_VERBOSE:-}" != 1 ] || sed 's/^/    /' "$work/check.log"
-  else
-    failed=$((failed + 1))
-    echo "not ok - $name"
-    sed 's/^/    /' "$work/check.log"
-  fi
-}
+check_verbose=${REAS_STAGE1_VERBOSE:-}
 
 # A namespace that rejects any pod breaking the restricted profile (warn too, so apply prints why).
 restricted_ns() {

@@ -39,25 +39,9 @@ trap cleanup EXIT
 
 passed=0
 failed=0
-# check NAME CMD...: see stage1.sh (no `if ( ... )`: errexit must stay on inside the check).
-check() {
-  local name=$1 rc
-  shift
-  set +e
-  ( set -euo pipefail; "$@" ) >"$work/check.log" 2>&1
-  rc=$?
-  set -e
-  if [ "$rc" = 0 ]; then
-    passed=$((passed + 1))
-    echo "ok - $name"
-    [ "${REAS_STAGE2_VERBOSE:-}" != 1 ] || sed 's/^/    /' "$work/check.log"
-  else
-    failed=$((failed + 1))
-    echo "not ok - $name"
-    sed 's/^/    /' "$work/check.log"
-    kubectl get pods,pvc,events -n "$ns" 2>&1 | tail -n 30 | sed 's/^/    /'
-  fi
-}
+check_verbose=${REAS_STAGE2_VERBOSE:-}
+# On a failed check, what the namespace looked like.
+check_failed_context() { kubectl get pods,pvc,events -n "$ns" 2>&1 | tail -n 30; }
 
 install() {
   kubectl delete namespace "$ns" --ignore-not-found --timeout="${wait_s}s" >/dev/null
