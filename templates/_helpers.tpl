@@ -25,7 +25,8 @@ app.kubernetes.io/component: test
 {{- define "reas.testLabels" -}}
 helm.sh/chart: {{ include "reas.chart" . }}
 {{ include "reas.testSelectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.test.image.tag | default .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+{{- /* A tag pinned by digest ("1.2.3@sha256:...", skaffold's form) is labelled with its tag part only. */}}
+app.kubernetes.io/version: {{ .Values.test.image.tag | default .Chart.AppVersion | splitList "@" | first | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/part-of: reas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}

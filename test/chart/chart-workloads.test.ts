@@ -74,6 +74,21 @@ describe('helm chart: workloads', function () {
       expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
     });
 
+    it('runs an image pinned by digest and labels it with the tag part (skaffold sets tag@digest)', async () => {
+      const digest = `sha256:${'ab'.repeat(32)}`;
+      const objects = await chartTemplate({
+        release: 'reas',
+        set: { 'api.image.repository': 'localhost:5001/reas', 'api.image.tag': `0.2.0@${digest}`, 'test.image.tag': `0.2.0@${digest}` },
+      });
+      const deployment = findObject(objects, 'Deployment', 'reas-api') as Any;
+      expect(deployment.spec.template.spec.containers[0].image).to.equal(`localhost:5001/reas:0.2.0@${digest}`);
+      expect(deployment.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
+      expect(deployment.spec.template.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
+      const job = findObject(objects, 'Job', 'reas-test') as Any;
+      expect(job.spec.template.spec.containers[0].image).to.equal(`reas-test:0.2.0@${digest}`);
+      expect(job.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
+    });
+
     it('mounts no password when the external Redis needs none', async () => {
       const objects = await chartTemplate({ release: 'reas', setValues: { 'redis.enabled': false }, set: { 'global.externalRedis.url': 'redis://cache.internal:6379' } });
       const spec = (findObject(objects, 'Deployment', 'reas-api') as Any).spec.template.spec;

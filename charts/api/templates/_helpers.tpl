@@ -27,7 +27,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "api.labels" -}}
 helm.sh/chart: {{ include "api.chart" . }}
 {{ include "api.selectorLabels" . }}
-app.kubernetes.io/version: {{ include "api.imageTag" . | trunc 63 | trimSuffix "-" | quote }}
+{{- /* A tag pinned by digest ("1.2.3@sha256:...", skaffold's form) is labelled with its tag part only. */}}
+app.kubernetes.io/version: {{ include "api.imageTag" . | splitList "@" | first | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/component: api
 app.kubernetes.io/part-of: reas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
