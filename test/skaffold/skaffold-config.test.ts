@@ -12,7 +12,7 @@ interface SkaffoldConfig {
   apiVersion: string;
   kind: string;
   build: {
-    local: { push: boolean; useBuildkit: boolean };
+    local: { push?: boolean; useBuildkit: boolean };
     artifacts: { image: string; docker: { dockerfile: string; target: string } }[];
   };
   deploy: { helm: { releases: { name: string; chartPath: string; namespace: string; setValueTemplates: Record<string, string> }[] } };
@@ -44,7 +44,8 @@ const varName = (image: string) => image.replace(/[^A-Za-z0-9]/g, '_');
 
 /**
  * Every `<x>.image.repository` value skaffold sets must be a chart value whose default is an artifact skaffold builds,
- * set from that artifact's IMAGE_REPO, with `<x>.image.tag` (also a chart value) from its IMAGE_TAG.
+ * set from that artifact's IMAGE_REPO, with `<x>.image.tag` (also a chart value) from its IMAGE_TAG and IMAGE_DIGEST
+ * (skaffold matches deployed images against `repo:tag@digest`, and drops the `@` when there is no digest).
  */
 function imageValueProblems(c: SkaffoldConfig): string[] {
   const problems: string[] = [];
@@ -58,7 +59,7 @@ function imageValueProblems(c: SkaffoldConfig): string[] {
     }
     const prefix = key.slice(0, -'.repository'.length);
     if (typeof chartDefault(`${prefix}.tag`) !== 'string') problems.push(`${prefix}.tag is no chart value`);
-    const expected = { [key]: `{{.IMAGE_REPO_${varName(image)}}}`, [`${prefix}.tag`]: `{{.IMAGE_TAG_${varName(image)}}}` };
+    const expected = { [key]: `{{.IMAGE_REPO_${varName(image)}}}`, [`${prefix}.tag`]: `{{.IMAGE_TAG_${varName(image)}}}@{{.IMAGE_DIGEST_${varName(image)}}}` };
     for (const [k, v] of Object.entries(expected)) {
       if (templates[k] !== v) problems.push(`${k} is set to ${String(templates[k])}, not ${v}`);
     }
@@ -76,9 +77,10 @@ describe('skaffold.yaml', function () {
     expect(config()).to.include({ apiVersion: 'skaffold/v4beta13', kind: 'Config' });
   });
 
-  it('builds reas and reas-test from Dockerfile targets that exist, pushing nothing', () => {
+  it('builds reas and reas-test from Dockerfile targets that exist, leaving push to skaffold', () => {
     const c = config();
-    expect(c.build.local.push).to.equal(false);
+    // Unset, skaffold pushes only for clusters that cannot use local images (not kind, not minikube).
+    expect(c.build.local).to.not.have.property('push');
     expect(c.build.artifacts.map((a) => a.image)).to.deep.equal(['reas', 'reas-test']);
     for (const artifact of c.build.artifacts) {
       const dockerfile = readFileSync(join(REPO_ROOT, artifact.docker.dockerfile), 'utf8');
@@ -101,10 +103,10 @@ describe('skaffold.yaml', function () {
   it('reports an image value fed from the wrong artifact, and one the chart does not have', () => {
     const wrong = config();
     const templates = wrong.deploy.helm.releases[0]?.setValueTemplates ?? {};
-    templates['api.image.tag'] = '{{.IMAGE_TAG_reas_test}}';
+    templates['api.image.tag'] = '{{.IMAGE_TAG_reas_test}}@{{.IMAGE_DIGEST_reas_test}}';
     templates['apii.image.repository'] = '{{.IMAGE_REPO_reas}}';
     expect(imageValueProblems(wrong)).to.deep.equal([
-      'api.image.tag is set to {{.IMAGE_TAG_reas_test}}, not {{.IMAGE_TAG_reas}}',
+      'api.image.tag is set to {{.IMAGE_TAG_reas_test}}@{{.IMAGE_DIGEST_reas_test}}, not {{.IMAGE_TAG_reas}}@{{.IMAGE_DIGEST_reas}}',
       'apii.image.repository defaults to undefined, which skaffold does not build',
     ]);
   });
