@@ -59,6 +59,7 @@ if [ -d "$node_dir" ]; then
     done
   fi
   stop containerd
+  stop registry
   # containerd's shims outlive containerd; ours name our socket in their args.
   for p in /proc/[0-9]*; do
     args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
@@ -100,7 +101,8 @@ for p in /proc/[0-9]*; do
   args=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
   if [[ "$args" == *"--data-dir=$REAS_CLUSTER_STATE/etcd"* || "$args" == *"--cert-dir=$REAS_CLUSTER_STATE/"* \
      || "$args" == *"--kubeconfig=$REAS_CLUSTER_STATE/"* || "$args" == *"--config $node_dir/"* \
-     || "$args" == *"--config=$node_dir/"* || "$args" == *"-conf $node_dir/"* ]]; then
+     || "$args" == *"--config=$node_dir/"* || "$args" == *"-conf $node_dir/"* \
+     || "$args" == *"serve $node_dir/"* ]]; then
     echo "down.sh: still running: ${p#/proc/} ${args:0:100}" >&2; left=1
   fi
 done

@@ -10,7 +10,7 @@ node_dir=$REAS_CLUSTER_STATE/node
 node_run=$node_dir/run
 # Start order; down.sh stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler)
-node_components=(containerd kubelet kube-proxy coredns)
+node_components=(registry containerd kubelet kube-proxy coredns)
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null || die "$1 is missing: $2"; }
@@ -78,6 +78,25 @@ wait_healthy() {
     [ "$(date +%s)" -lt "$deadline" ] || fail_component "$name" "not healthy after ${limit}s (check: $*)"
     sleep 1
   done
+}
+
+# The container checks stop the dockerd they started (its images stay in /var/lib/docker): when no dockerd
+# answers, start_dockerd_if_needed starts one, and stop_our_dockerd stops only that one (an already running
+# dockerd is only used). /usr/bin/docker: the first `docker` on PATH may be another client.
+our_dockerd=""
+start_dockerd_if_needed() {
+  [ -x /usr/bin/docker ] || die "docker: /usr/bin/docker is missing (apt-get install docker.io; build the images first)"
+  /usr/bin/docker info >/dev/null 2>&1 && return 0
+  need dockerd "apt-get install docker.io"
+  dockerd >"$logs/dockerd.log" 2>&1 &
+  our_dockerd=$!
+  for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 1; done
+  /usr/bin/docker info >/dev/null 2>&1 || { tail -n 20 "$logs/dockerd.log" >&2; die "dockerd did not start"; }
+}
+stop_our_dockerd() {
+  [ -n "$our_dockerd" ] || return 0
+  if kill "$our_dockerd" 2>/dev/null; then wait "$our_dockerd" 2>/dev/null || true; fi
+  our_dockerd=""
 }
 
 print_access() {

@@ -9,6 +9,10 @@
 # module) and the project's images are exported from the local docker (`docker save`) and imported into this
 # containerd. REAS_NODE_IMAGES lists them (default: reas:0.1.0 reas-test:0.1.0 redis:7.4.2-bookworm; empty: none).
 #
+# Registry: skaffold's flow pushes what it builds (`skaffold run --default-repo localhost:5001 --push`), as kind's
+# local-registry recipe does; Debian's docker-registry serves 127.0.0.1:5001 from the state dir, and this containerd
+# pulls localhost:5001/* from it over plain HTTP (loopback only). Nothing else is pulled from anywhere.
+#
 # Network: the node's address is 10.244.0.1 on the bridge reas-cni0 (pods get 10.244.0.0/24 from the CNI bridge
 # plugin); kubelet serves there so the API server can reach it for logs and port-forward; CoreDNS answers on
 # 10.244.0.1:53 for cluster.local only (no forwarding off the machine); Services (10.96.0.0/12) are kube-proxy
@@ -33,6 +37,7 @@ pod_cidr=10.244.0.0/24
 pause_image=reas.local/pause:3.10.1
 apiserver_port=${REAS_APISERVER_PORT:-6443}
 ctr_sock=$node_run/containerd.sock
+registry_port=${REAS_REGISTRY_PORT:-5001}
 
 start_all=$(date +%s)
 [ -f "$admin_kubeconfig" ] || die "no control plane: run test/cluster/up.sh first"
@@ -45,6 +50,7 @@ need gcc "apt-get install gcc libc6-dev (builds the pause image from kubernetes'
 need go "install Go >= 1.25 (the binaries and pause.c come from Go modules)"
 need ip "apt-get install iproute2"
 need iptables "apt-get install iptables"
+need docker-registry "apt-get install docker-registry (the node's local registry for skaffold's images)"
 [ -x /usr/lib/cni/bridge ] || die "CNI plugins missing (/usr/lib/cni/bridge): apt-get install containernetworking-plugins"
 for c in cpu memory pids; do
   [ -d "/sys/fs/cgroup/$c" ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || die "cgroup controller $c not mounted"
@@ -54,7 +60,7 @@ t=$(date +%s)
 "$here/build.sh" kubelet kube-proxy coredns
 echo "node-up.sh: node binaries ready in $(( $(date +%s) - t ))s"
 
-mkdir -p "$node_dir"/{cni,pv,kubelet,kubelet-certs,containerd,ipam} "$node_run"
+mkdir -p "$node_dir"/{cni,pv,kubelet,kubelet-certs,containerd,ipam,registry} "$node_run"
 # Network namespaces that exist before the node starts are not ours (down.sh removes only the others it finds).
 ls /var/run/netns 2>/dev/null >"$node_dir/netns-before" || true
 # --- pause image: upstream's pause.c, statically linked, in a hand-made OCI archive -------------------------------
@@ -104,6 +110,9 @@ state = "$node_run/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$node_dir/cni"
+  # The local registry below; plain HTTP is acceptable only because it listens on loopback.
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."localhost:$registry_port"]
+    endpoint = ["http://127.0.0.1:$registry_port"]
 EOF
 cat >"$node_dir/cni/10-reas.conflist" <<EOF
 {
@@ -131,6 +140,21 @@ iptables -A REAS-CLUSTER-FORWARD -i "$bridge" -j ACCEPT
 iptables -A REAS-CLUSTER-FORWARD -o "$bridge" -j ACCEPT
 iptables -C FORWARD -j REAS-CLUSTER-FORWARD 2>/dev/null || iptables -I FORWARD 1 -j REAS-CLUSTER-FORWARD
 
+# --- local registry (skaffold pushes here, containerd pulls from here) -------------------------------------------
+cat >"$node_dir/registry.yml" <<EOF
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage:
+  filesystem: {rootdirectory: "$node_dir/registry"}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$registry_port
+EOF
+t=$(date +%s)
+start registry "$(command -v docker-registry)" serve "$node_dir/registry.yml"
+wait_healthy registry "$timeout" curl -fsS "http://127.0.0.1:$registry_port/v2/"
+echo "node-up.sh: registry on 127.0.0.1:$registry_port ready in $(( $(date +%s) - t ))s"
+
 t=$(date +%s)
 start containerd "$(command -v containerd)" --config "$node_dir/containerd.toml"
 wait_healthy containerd "$timeout" ctr --address "$ctr_sock" version
@@ -138,24 +162,9 @@ echo "node-up.sh: containerd ready in $(( $(date +%s) - t ))s"
 
 t=$(date +%s)
 ctr --address "$ctr_sock" -n k8s.io images import "$pause_tar" >/dev/null
-# The container checks stop the dockerd they started (its images stay in /var/lib/docker): when no dockerd
-# answers, start one just for the export and stop it right after (an already running one is only used).
-our_dockerd=""
-stop_our_dockerd() {
-  [ -n "$our_dockerd" ] || return 0
-  if kill "$our_dockerd" 2>/dev/null; then wait "$our_dockerd" 2>/dev/null || true; fi
-  our_dockerd=""
-}
 trap stop_our_dockerd EXIT
 if [ -n "$images" ]; then
-  [ -x /usr/bin/docker ] || die "images: /usr/bin/docker is missing (apt-get install docker.io; build the images first)"
-  if ! /usr/bin/docker info >/dev/null 2>&1; then
-    need dockerd "apt-get install docker.io"
-    dockerd >"$logs/dockerd.log" 2>&1 &
-    our_dockerd=$!
-    for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 1; done
-    /usr/bin/docker info >/dev/null 2>&1 || { tail -n 20 "$logs/dockerd.log" >&2; die "dockerd did not start"; }
-  fi
+  start_dockerd_if_needed
   for i in $images; do
     /usr/bin/docker image inspect "$i" >/dev/null 2>&1 || die "image $i is not in the local docker (build it first: test/containers/run.sh)"
   done
