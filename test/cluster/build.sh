@@ -5,8 +5,8 @@
 # staging modules with local paths, so we pin those to the matching published v0.Y.Z instead).
 #
 #   build.sh                 stage-1 binaries: etcd kube-apiserver kube-controller-manager kube-scheduler
-#   build.sh NAME...         only these (also: kubelet kube-proxy coredns)
-#   build.sh --all           stage 1 plus the node's: kubelet, kube-proxy, coredns
+#   build.sh NAME...         only these (also: kubelet kube-proxy coredns kube-router)
+#   build.sh --all           stage 1 plus the node's: kubelet, kube-proxy, coredns, kube-router
 #   build.sh --pin           regenerate modules/*/go.mod and go.sum from versions.sh (needs the Go proxy)
 #
 # A binary already in the cache is reused; each build prints its wall time and appends it to
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.sh"
 
 stage1=(etcd kube-apiserver kube-controller-manager kube-scheduler)
-node=(kubelet kube-proxy coredns)
+node=(kubelet kube-proxy coredns kube-router)
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 
@@ -43,7 +43,7 @@ pin() {
   trap 'rm -rf "$tmp"' RETURN
   k8s_minor_patch=${K8S_VERSION#v1.}
 
-  mkdir -p "$tmp/kubernetes" "$tmp/etcd" "$tmp/coredns"
+  mkdir -p "$tmp/kubernetes" "$tmp/etcd" "$tmp/coredns" "$tmp/kube-router"
   (
     cd "$tmp/kubernetes"
     go mod init reas.local/kube-build >/dev/null 2>&1
@@ -76,11 +76,20 @@ pin() {
     GOFLAGS=-mod=mod go get "github.com/coredns/coredns@$COREDNS_VERSION"
     go mod edit -toolchain=none
   )
-  for m in kubernetes etcd coredns; do
+  (
+    cd "$tmp/kube-router"
+    go mod init reas.local/kube-router-build >/dev/null 2>&1
+    go mod edit -go=1.24
+    # The command package, so that go.sum covers everything it imports.
+    GOFLAGS=-mod=mod go get "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+    go mod edit -toolchain=none
+  )
+  for m in kubernetes etcd coredns kube-router; do
     mkdir -p "$here/modules/$m"
     cp "$tmp/$m/go.mod" "$tmp/$m/go.sum" "$here/modules/$m/"
   done
-  echo "pinned modules in $here/modules for k8s $K8S_VERSION, etcd $ETCD_VERSION, coredns $COREDNS_VERSION"
+  echo "pinned modules in $here/modules for k8s $K8S_VERSION, etcd $ETCD_VERSION, coredns $COREDNS_VERSION," \
+    "kube-router $KUBE_ROUTER_VERSION"
 }
 
 # Copies a pinned module into the cache's work dir and checks it matches versions.sh.
@@ -96,12 +105,17 @@ prepare() {
 build_one() {
   local name=$1 work pkg ldflags start secs out="$CLUSTER_BIN/$1"
   [ "$name" != coredns ] || out="$COREDNS_BIN/coredns"
+  [ "$name" != kube-router ] || out="$KUBE_ROUTER_BIN/kube-router"
   if [ -x "$out" ]; then
     echo "build.sh: $name: cached ($out)"
     return
   fi
   mkdir -p "$(dirname "$out")"
-  if [ "$name" = coredns ]; then
+  if [ "$name" = kube-router ]; then
+    work=$(prepare kube-router "github.com/cloudnativelabs/kube-router/v2 $KUBE_ROUTER_VERSION")
+    pkg=github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+    ldflags="-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
+  elif [ "$name" = coredns ]; then
     work=$(prepare coredns "github.com/coredns/coredns $COREDNS_VERSION")
     pkg=github.com/coredns/coredns
     ldflags="-s -w"

@@ -40,6 +40,19 @@ if [ -d "$node_dir" ]; then
     fi
   fi
   stop coredns
+  stop kube-router
+  # Its filter chains and ipsets, by the names its network policy controller uses. Not `kube-router
+  # --cleanup-config`: that also flushes every IPVS service on the machine and removes routing state it assumes
+  # it owns.
+  iptables-save -t filter 2>/dev/null | grep -E '^-A (INPUT|FORWARD|OUTPUT) .*-j KUBE-(ROUTER|NWPLCY|POD-FW)-' \
+    | sed 's/^-A /-D /' | while read -r rule; do eval "iptables $rule" || true; done || true
+  kr_chains=$(iptables-save -t filter 2>/dev/null | sed -n 's/^:\(KUBE-\(ROUTER\|NWPLCY\|POD-FW\)-[^ ]*\) .*/\1/p')
+  for c in $kr_chains; do iptables -F "$c"; done
+  for c in $kr_chains; do iptables -X "$c"; done
+  [ -z "$kr_chains" ] || echo "down.sh: removed kube-router's iptables chains ($(echo "$kr_chains" | wc -l))"
+  if command -v ipset >/dev/null; then
+    for set in $(ipset list -n 2>/dev/null | grep -E '^KUBE-(SRC|DST)-'); do ipset destroy "$set" || true; done
+  fi
   stop kube-proxy
   # kube-proxy --cleanup removes its KUBE-* chains (nobody else on this machine runs kube-proxy).
   if [ -x "$CLUSTER_BIN/kube-proxy" ] && [ -f "$node_dir/kube-proxy.yaml" ]; then
@@ -113,6 +126,9 @@ if grep -qF " $REAS_CLUSTER_STATE/" /proc/mounts; then
 fi
 if [ -d "$node_dir" ] && [[ "$(iptables-save 2>/dev/null; ip6tables-save 2>/dev/null)" == *KUBE-* ]]; then
   echo "down.sh: KUBE-* iptables chains left (iptables-save | grep KUBE-)" >&2; left=1
+fi
+if [ -d "$node_dir" ] && command -v ipset >/dev/null && ipset list -n 2>/dev/null | grep -q '^KUBE-'; then
+  echo "down.sh: kube-router's KUBE-* ipsets left (ipset list -n)" >&2; left=1
 fi
 if [[ "$(iptables-save 2>/dev/null)" == *REAS-CLUSTER-FORWARD* ]]; then
   echo "down.sh: iptables chain REAS-CLUSTER-FORWARD left" >&2; left=1

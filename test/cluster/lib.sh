@@ -10,7 +10,7 @@ node_dir=$REAS_CLUSTER_STATE/node
 node_run=$node_dir/run
 # Start order; down.sh stops in reverse.
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler)
-node_components=(registry containerd kubelet kube-proxy coredns)
+node_components=(registry containerd kubelet kube-proxy coredns kube-router)
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null || die "$1 is missing: $2"; }

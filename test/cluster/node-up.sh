@@ -9,6 +9,9 @@
 # module) and the project's images are exported from the local docker (`docker save`) and imported into this
 # containerd. REAS_NODE_IMAGES lists them (default: reas:0.1.0 reas-test:0.1.0 redis:7.4.2-bookworm; empty: none).
 #
+# NetworkPolicy: Debian's CNI bridge plugin enforces none, so kube-router's network policy controller runs beside
+# kube-proxy (firewall only: no routing, no service proxy) and filters pod traffic with iptables and ipsets.
+#
 # Registry: skaffold's flow pushes what it builds (`skaffold run --default-repo localhost:5001 --push`), as kind's
 # local-registry recipe does; Debian's docker-registry serves 127.0.0.1:5001 from the state dir, and this containerd
 # pulls localhost:5001/* from it over plain HTTP (loopback only). Nothing else is pulled from anywhere.
@@ -51,13 +54,14 @@ need go "install Go >= 1.25 (the binaries and pause.c come from Go modules)"
 need ip "apt-get install iproute2"
 need iptables "apt-get install iptables"
 need docker-registry "apt-get install docker-registry (the node's local registry for skaffold's images)"
+need ipset "apt-get install ipset (kube-router's network policies)"
 [ -x /usr/lib/cni/bridge ] || die "CNI plugins missing (/usr/lib/cni/bridge): apt-get install containernetworking-plugins"
 for c in cpu memory pids; do
   [ -d "/sys/fs/cgroup/$c" ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || die "cgroup controller $c not mounted"
 done
 
 t=$(date +%s)
-"$here/build.sh" kubelet kube-proxy coredns
+"$here/build.sh" kubelet kube-proxy coredns kube-router
 echo "node-up.sh: node binaries ready in $(( $(date +%s) - t ))s"
 
 mkdir -p "$node_dir"/{cni,pv,kubelet,kubelet-certs,containerd,ipam,registry} "$node_run"
@@ -211,6 +215,7 @@ EOF
 node_cert kubelet "/O=system:nodes/CN=system:node:$node_name"
 node_cert kube-proxy "/CN=system:kube-proxy"
 node_cert coredns "/CN=system:coredns"
+node_cert kube-router "/CN=reas:kube-router"
 
 kubectl_admin() { kubectl --kubeconfig "$admin_kubeconfig" "$@"; }
 # CoreDNS reads Services, EndpointSlices, Pods and Namespaces (the upstream CoreDNS ClusterRole).
@@ -307,6 +312,43 @@ t=$(date +%s)
 start coredns "$COREDNS_BIN/coredns" -conf "$node_dir/Corefile"
 wait_healthy coredns "$timeout" curl -fsS http://127.0.0.1:18181/ready
 echo "node-up.sh: CoreDNS ready in $(( $(date +%s) - t ))s"
+
+# --- NetworkPolicy enforcement: kube-router's network policy controller ----------------------------------------
+# Only its firewall: no routing (one node, the bridge), no service proxy (kube-proxy). It filters traffic to and
+# from local pods with iptables chains and ipsets.
+kubectl_admin apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "reas:kube-router"}
+rules:
+# Upstream's read rules (it starts its Service and endpoint informers even with the service proxy off); none of the
+# write rules, which are for routing and load balancing.
+- apiGroups: [""]
+  resources: [namespaces, pods, services, nodes, endpoints]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "reas:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "reas:kube-router"}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: "reas:kube-router"}
+EOF
+t=$(date +%s)
+start kube-router "$KUBE_ROUTER_BIN/kube-router" --run-router=false --run-firewall=true --run-service-proxy=false \
+  --kubeconfig="$REAS_CLUSTER_STATE/kube-router.kubeconfig" --hostname-override="$node_name" \
+  --service-cluster-ip-range=10.96.0.0/12 --health-port=20244 --v=2
+wait_healthy kube-router "$timeout" curl -fsS http://127.0.0.1:20244/healthz
+# Healthy is not enough: its chains are what enforce.
+for _ in $(seq 1 30); do iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1 && break; sleep 1; done
+iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1 || fail_component kube-router "healthy, but it created no KUBE-ROUTER-FORWARD chain"
+echo "node-up.sh: kube-router (network policies) running in $(( $(date +%s) - t ))s"
 
 # --- storage: a few classless hostPath PersistentVolumes for volumeClaimTemplates --------------------------------
 for n in 0 1 2 3 4 5 6 7; do

@@ -13,5 +13,11 @@ REAS_CLUSTER_CACHE=${REAS_CLUSTER_CACHE:-/var/cache/reas/k8s}
 CLUSTER_KEY="${K8S_VERSION}-etcd${ETCD_VERSION}"
 CLUSTER_BIN="${REAS_CLUSTER_CACHE}/${CLUSTER_KEY}/bin"
 COREDNS_BIN="${REAS_CLUSTER_CACHE}/coredns-${COREDNS_VERSION}/bin"
+# NetworkPolicy enforcement for the node (the CNI bridge plugin has none): kube-router's network policy controller
+# alone (iptables + ipset), built from its Go module. v2.1.0 is the newest version the Go module proxy serves
+# (later tags answer 403 there). kube-network-policies (what kind's kindnet uses) needs the nftables `queue`
+# expression, which this machine's kernel lacks ("Could not process rule: No such file or directory").
+KUBE_ROUTER_VERSION=v2.1.0
+KUBE_ROUTER_BIN="${REAS_CLUSTER_CACHE}/kube-router-${KUBE_ROUTER_VERSION}/bin"
 # Runtime state (certs, etcd data, logs, pids); down.sh removes it whole.
 REAS_CLUSTER_STATE=${REAS_CLUSTER_STATE:-/var/tmp/reas-cluster}
