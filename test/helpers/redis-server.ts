@@ -22,6 +22,8 @@ export interface RedisServer {
   /** Starts it again on the same port and data directory. */
   start(): Promise<void>;
   restart(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill: no shutdown, the kernel closes its connections. start() brings it back. */
+  kill(): Promise<void>;
   /** SIGSTOP: the port stays open but nothing answers, as with a Redis stuck on a slow disk. */
   pause(): void;
   resume(): void;
@@ -86,6 +88,14 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     async restart() {
       await stop();
       await start();
+    },
+    async kill() {
+      const proc = child;
+      child = undefined;
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGKILL');
+      await exited;
     },
     pause() {
       child?.kill('SIGSTOP');

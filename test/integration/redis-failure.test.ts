@@ -71,6 +71,30 @@ describe('when Redis fails', () => {
     });
   });
 
+  describe('killed with a command in flight', () => {
+    it('answers 503 REDIS_CONNECTION_LOST at once, since the command may have run, then REDIS_UNAVAILABLE', async () => {
+      await fetch(`${app.url}/inc`, { method: 'POST' });
+      // Paused, Redis has the INCR in its socket but has not answered: the command is provably in flight.
+      redis.pause();
+      const json = { Accept: 'application/json' };
+      const inFlight = timed(`${app.url}/inc`, { method: 'POST', headers: json });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await redis.kill();
+      const res = await inFlight;
+      expect(res.status).to.equal(503);
+      expect(JSON.parse(res.body)).to.deep.equal({
+        error: { code: 'REDIS_CONNECTION_LOST', message: 'Redis closed the connection before answering; the command may have been applied' },
+      });
+      expect(res.retryAfter).to.equal('1');
+      // At the disconnect, not at the 1 s deadline.
+      expect(res.ms).to.be.below(900);
+      const next = await timed(`${app.url}/inc`, { method: 'POST', headers: json });
+      expect([next.status, JSON.parse(next.body).error.code]).to.deep.equal([503, 'REDIS_UNAVAILABLE']);
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      expect(metrics).to.include('reas_redis_errors_total{kind="connection_lost"} 1');
+    });
+  });
+
   describe('slow (the process stops answering but keeps its port)', () => {
     afterEach(() => redis.resume());
 

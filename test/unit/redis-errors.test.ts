@@ -5,7 +5,12 @@ describe('classifyRedisError', () => {
   const cases: Array<[string, Error, string]> = [
     ['a command timeout', new Error('Command timed out'), 'timeout'],
     ['a closed offline queue', new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'unavailable'],
-    ['a dropped connection', new Error('Connection is closed.'), 'unavailable'],
+    ['a connection closed for good with the command in flight', new Error('Connection is closed.'), 'connection_lost'],
+    [
+      'a connection dropped with the command in flight',
+      new Error('Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.'),
+      'connection_lost',
+    ],
     ['a refused password', new Error('WRONGPASS invalid username-password pair or user is disabled.'), 'unavailable'],
     ['a missing password', new Error('NOAUTH Authentication required.'), 'unavailable'],
     ['a socket error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'unavailable'],
@@ -23,6 +28,12 @@ describe('toAppError', () => {
   it('answers 503 with Retry-After for an unavailable Redis', () => {
     const error = toAppError('unavailable', 'count', 1000, undefined);
     expect(error).to.include({ status: 503, code: 'REDIS_UNAVAILABLE', expose: true });
+    expect(error.headers).to.deep.equal({ 'Retry-After': '1' });
+  });
+  it('says that a command cut off by a lost connection may have been applied', () => {
+    const error = toAppError('connection_lost', 'count', 1000, undefined);
+    expect(error).to.include({ status: 503, code: 'REDIS_CONNECTION_LOST', expose: true });
+    expect(error.message).to.equal('Redis closed the connection before answering; the command may have been applied');
     expect(error.headers).to.deep.equal({ 'Retry-After': '1' });
   });
   it('names the timeout in the message', () => {
