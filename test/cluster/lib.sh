@@ -109,6 +109,7 @@ print_access() {
 # $passed/$failed. A failure is counted, not fatal. Not `if ( ... )`: bash ignores errexit inside a
 # condition, so a failing step would not stop the check. Callers set $work, $passed, $failed and
 # $check_verbose (1: print every check's output), and may define check_failed_context to print more on a failure.
+# Lines a check prints as "figure: ..." (its measurements) are shown under "ok" too.
 check() {
   local name=$1 rc
   shift
@@ -119,7 +120,11 @@ check() {
   if [ "$rc" = 0 ]; then
     passed=$((passed + 1))
     echo "ok - $name"
-    [ "${check_verbose:-}" != 1 ] || sed 's/^/    /' "$work/check.log"
+    if [ "${check_verbose:-}" = 1 ]; then
+      sed 's/^/    /' "$work/check.log"
+    else
+      { grep '^figure: ' "$work/check.log" || true; } | sed 's/^/    /'
+    fi
   else
     failed=$((failed + 1))
     echo "not ok - $name"

@@ -92,7 +92,7 @@ skaffold_flow() {
   local t
   t=$(date +%s)
   sk run "$@"
-  echo "skaffold run $*: $(( $(date +%s) - t ))s"
+  echo "figure: skaffold run $*: $(( $(date +%s) - t ))s"
   # The tags run deployed: build again, which finds every image already built and pushed (a cache hit).
   sk build "$@" -q --file-output="$work/build.json" >/dev/null
   local want
@@ -103,8 +103,8 @@ skaffold_flow() {
   api_images reas | sort -u | tee "$work/images"
   [ "$(cat "$work/images")" = "$want" ] || { echo "the API does not run the image skaffold built ($want)"; return 1; }
   t=$(date +%s)
-  sk verify "$@" -a "$work/build.json"
-  echo "skaffold verify: $(( $(date +%s) - t ))s"
+  sk verify "$@" -a "$work/build.json" 2>&1 | tee "$work/verify.log"
+  echo "figure: skaffold verify: $(( $(date +%s) - t ))s, $(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$work/verify.log" | tail -n1)"
   sk delete "$@"
 }
 
@@ -129,6 +129,12 @@ s3_release() {
   fi
   # The Service's ClusterIP, reached from this host through kube-proxy's rules, as a pod would reach it.
   s3_url="http://$(kubectl get service -n reas-s3 reas-api -o jsonpath='{.spec.clusterIP}'):5000"
+  # helm's --wait ends when the pods are Ready; kube-proxy programs the new Service's endpoints a moment later.
+  for _ in $(seq 1 30); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$s3_url/readyz")" = 200 ] && return 0
+    sleep 1
+  done
+  echo "the API Service at $s3_url does not answer"; return 1
 }
 count() { curl -fsS --max-time 5 "$s3_url/count"; }
 
@@ -147,7 +153,7 @@ upgrade() {
   t=$(date +%s)
   helm upgrade reas "$repo" -n reas-s3 --reuse-values --set api.image.repository="${new%:*}" --set api.image.tag="${new##*:}" \
     --wait --timeout "${wait_s}s" >/dev/null
-  echo "helm upgrade --wait: $(( $(date +%s) - t ))s"
+  echo "figure: helm upgrade --wait: $(( $(date +%s) - t ))s"
   # Until the old pods have finished terminating (preStop sleep, then the drain), and a little after.
   kubectl wait -n reas-s3 --for=delete pod -l app.kubernetes.io/name=api,pod-template-hash!="$(kubectl get rs -n reas-s3 \
     -l app.kubernetes.io/name=api --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[-1:].metadata.labels.pod-template-hash}')" \
@@ -163,7 +169,10 @@ upgrade() {
     [ "$(field "$n" distinctAnswers)" = "$(field "$n" acknowledged)" ] || { echo "$n: a count was answered twice"; return 1; }
     acked=$(( acked + $(field "$n" acknowledged) ))
   done
-  echo "count before $before, after $after, acknowledged $acked"
+  for n in fresh keepalive; do
+    echo "figure: load ($n): $(field "$n" sent) sent over $(field "$n" seconds) s, $(field "$n" acknowledged) acknowledged, $(field "$n" failed) failed"
+  done
+  echo "figure: count before $before, after $after, acknowledged $acked"
   [ "$after" = "$(( before + acked ))" ] || { echo "count after != before + acknowledged"; return 1; }
   api_images reas-s3 | sort | uniq -c
   [ "$(api_images reas-s3 | sort -u)" = "$new" ] || { echo "not every API pod runs $new"; return 1; }
@@ -193,7 +202,7 @@ redis_delete() {
   kubectl wait -n reas-s3 --for=create pod/reas-redis-0 --timeout="${wait_s}s"
   wait_api_ready
   after=$(count)
-  echo "quiet: count before $before, after $after; back in $(( $(date +%s) - t ))s"
+  echo "figure: quiet: count before $before, after $after; Redis and the API ready again in $(( $(date +%s) - t ))s"
   [ "$after" = "$before" ] || { echo "increments were lost"; return 1; }
   # Under load: whatever was acknowledged survives; failures while Redis is away are expected and bounded.
   start_load fresh "$s3_url"
@@ -206,7 +215,7 @@ redis_delete() {
   after=$(count)
   acked=$(field fresh acknowledged)
   maybe=$(field fresh maybeApplied)
-  echo "under load: count before $before, after $after, acknowledged $acked, failed $(field fresh failed) (may have reached Redis: $maybe)"
+  echo "figure: under load: count before $before, after $after, acknowledged $acked, failed $(field fresh failed) (may have reached Redis: $maybe): $(field fresh failuresByKind)"
   [ "$after" -ge $(( before + acked )) ] || { echo "acknowledged increments were lost"; return 1; }
   [ "$after" -le $(( before + acked + maybe )) ] || { echo "more increments than requests that could have made them"; return 1; }
   [ "$acked" -gt 0 ] || { echo "nothing was acknowledged"; return 1; }
@@ -262,7 +271,8 @@ spec:
 $(for t in "$@"; do echo "    - $t"; done)
 EOF
   kubectl wait -n reas-s3 --for=jsonpath='{.status.phase}'=Succeeded "pod/$name" --timeout=120s >/dev/null
-  kubectl logs -n reas-s3 "pod/$name" | tee "$work/probe-$name"
+  kubectl logs -n reas-s3 "pod/$name" >"$work/probe-$name"
+  sed "s/^/figure: probe $name -> /" "$work/probe-$name"
   kubectl delete pod -n reas-s3 "$name" --wait=false >/dev/null
 }
 
