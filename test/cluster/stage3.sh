@@ -130,11 +130,16 @@ s3_release() {
   # The Service's ClusterIP, reached from this host through kube-proxy's rules, as a pod would reach it.
   s3_url="http://$(kubectl get service -n reas-s3 reas-api -o jsonpath='{.spec.clusterIP}'):5000"
   # helm's --wait ends when the pods are Ready; kube-proxy programs the new Service's endpoints a moment later.
-  for _ in $(seq 1 30); do
+  api_answers_ready
+}
+
+# Until /readyz answers 200 through the Service (up to 60 s).
+api_answers_ready() {
+  for _ in $(seq 1 60); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$s3_url/readyz")" = 200 ] && return 0
     sleep 1
   done
-  echo "the API Service at $s3_url does not answer"; return 1
+  echo "the API at $s3_url did not answer /readyz with 200 within 60 s"; return 1
 }
 count() { curl -fsS --max-time 5 "$s3_url/count"; }
 
@@ -183,11 +188,7 @@ upgrade() {
 
 wait_api_ready() {
   kubectl wait -n reas-s3 --for=condition=Ready pod -l app.kubernetes.io/instance=reas --timeout="${wait_s}s"
-  for _ in $(seq 1 60); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$s3_url/readyz")" = 200 ] && return 0
-    sleep 1
-  done
-  echo "the API did not become ready again"; return 1
+  api_answers_ready
 }
 
 redis_delete() {
