@@ -99,6 +99,29 @@ stop_our_dockerd() {
   our_dockerd=""
 }
 
+# use_cluster [node]: points kubectl at the running cluster, or stops with what to run first; with `node`, the
+# node from node-up.sh must be Ready too. For the stage scripts (they source tools.sh for kubectl).
+use_cluster() {
+  [ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run test/cluster/up.sh)"
+  export KUBECONFIG=$admin_kubeconfig
+  kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
+  [ "${1:-}" != node ] || kubectl wait --for=condition=Ready node/reas-node --timeout=10s >/dev/null \
+    || die "no Ready node reas-node (run test/cluster/node-up.sh)"
+}
+
+# A namespace that rejects any pod breaking the restricted profile (warn too, so apply prints why).
+# Needs $wait_s (each stage script sets its own).
+restricted_ns() {
+  local ns=$1
+  # A namespace left by an earlier run would carry its objects: start from an empty one.
+  kubectl delete namespace "$ns" --ignore-not-found --timeout="${wait_s}s" >/dev/null
+  kubectl create namespace "$ns" >/dev/null
+  kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
+    pod-security.kubernetes.io/warn=restricted >/dev/null
+  # Admission needs the namespace's default ServiceAccount, which the controller-manager creates.
+  kubectl wait --for=create "serviceaccount/default" -n "$ns" --timeout="${wait_s}s" >/dev/null
+}
+
 print_access() {
   echo "admin kubeconfig: $admin_kubeconfig"
   echo "export KUBECONFIG=$admin_kubeconfig"

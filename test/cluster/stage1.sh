@@ -26,9 +26,7 @@ source "$here/lib.sh"
 source "$here/tools.sh"
 
 wait_s=${REAS_STAGE1_TIMEOUT:-120}
-[ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run test/cluster/up.sh)"
-export KUBECONFIG=$admin_kubeconfig
-kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
+use_cluster
 
 work=$(mktemp -d)
 # Isolated helm state: no user repositories or plugins take part.
@@ -44,18 +42,6 @@ trap cleanup EXIT
 passed=0
 failed=0
 check_verbose=${REAS_STAGE1_VERBOSE:-}
-
-# A namespace that rejects any pod breaking the restricted profile (warn too, so apply prints why).
-restricted_ns() {
-  local ns=$1
-  # A namespace left by an earlier run would carry its objects: start from an empty one.
-  kubectl delete namespace "$ns" --ignore-not-found --timeout="${wait_s}s" >/dev/null
-  kubectl create namespace "$ns" >/dev/null
-  kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
-    pod-security.kubernetes.io/warn=restricted >/dev/null
-  # Admission needs the namespace's default ServiceAccount, which the controller-manager creates.
-  kubectl wait --for=create "serviceaccount/default" -n "$ns" --timeout="${wait_s}s" >/dev/null
-}
 
 # apply_both NS FILE: server-side dry run, then the real server-side apply; PodSecurity warnings fail it.
 apply_both() {

@@ -22,11 +22,7 @@ source "$here/tools.sh"
 
 ns=reas-s2
 wait_s=${REAS_STAGE2_TIMEOUT:-300}
-[ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run test/cluster/up.sh)"
-export KUBECONFIG=$admin_kubeconfig
-kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
-kubectl wait --for=condition=Ready node/reas-node --timeout=10s >/dev/null \
-  || die "no Ready node reas-node (run test/cluster/node-up.sh)"
+use_cluster node
 
 work=$(mktemp -d)
 export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
@@ -44,10 +40,7 @@ check_verbose=${REAS_STAGE2_VERBOSE:-}
 check_failed_context() { kubectl get pods,pvc,events -n "$ns" 2>&1 | tail -n 30; }
 
 install() {
-  kubectl delete namespace "$ns" --ignore-not-found --timeout="${wait_s}s" >/dev/null
-  kubectl create namespace "$ns"
-  kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted
-  kubectl wait --for=create serviceaccount/default -n "$ns" --timeout="${wait_s}s"
+  restricted_ns "$ns"
   local t
   t=$(date +%s)
   helm install reas "$repo" -n "$ns" --wait --timeout "${wait_s}s"

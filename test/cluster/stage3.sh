@@ -41,11 +41,7 @@ source "$here/tools.sh"
 
 wait_s=${REAS_STAGE3_TIMEOUT:-300}
 registry=localhost:${REAS_REGISTRY_PORT:-5001}
-[ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run test/cluster/up.sh)"
-export KUBECONFIG=$admin_kubeconfig
-kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
-kubectl wait --for=condition=Ready node/reas-node --timeout=10s >/dev/null \
-  || die "no Ready node reas-node (run test/cluster/node-up.sh)"
+use_cluster node
 curl -fsS "http://$registry/v2/" >/dev/null || die "the node's registry does not answer on $registry (run test/cluster/node-up.sh)"
 
 skaffold_bin=$(bash "$repo/test/skaffold/install-skaffold.sh") || die "skaffold: test/skaffold/install-skaffold.sh failed"
@@ -71,13 +67,6 @@ failed=0
 check_verbose=${REAS_STAGE3_VERBOSE:-}
 check_failed_context() { kubectl get pods,events -n "$ctx_ns" 2>&1 | tail -n 30; }
 
-restricted_namespace() {
-  kubectl delete namespace "$1" --ignore-not-found --timeout="${wait_s}s" >/dev/null
-  kubectl create namespace "$1"
-  kubectl label namespace "$1" pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted
-  kubectl wait --for=create serviceaccount/default -n "$1" --timeout="${wait_s}s"
-}
-
 # skaffold as a user runs it: the helm v3 it needs first on PATH, Debian's docker client (BuildKit) before any other.
 sk() {
   PATH="$skaffold_dir:$kubectl_dir:/usr/bin:$PATH" SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_COLLECT_METRICS=false \
@@ -88,7 +77,7 @@ api_images() { kubectl get pods -n "$1" -l app.kubernetes.io/name=api -o jsonpat
 
 # skaffold_flow PROFILE...: run, then verify with the tags run deployed, then delete.
 skaffold_flow() {
-  restricted_namespace reas
+  restricted_ns reas
   local t
   t=$(date +%s)
   sk run "$@"
@@ -124,7 +113,7 @@ field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.arg
 # The release the upgrade and redis-delete checks share (installed by the first of them that runs).
 s3_release() {
   if ! helm status reas -n reas-s3 >/dev/null 2>&1; then
-    restricted_namespace reas-s3
+    restricted_ns reas-s3
     helm install reas "$repo" -n reas-s3 --wait --timeout "${wait_s}s" >/dev/null
   fi
   # The Service's ClusterIP, reached from this host through kube-proxy's rules, as a pod would reach it.
