@@ -1,15 +1,24 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedis, redactUrl, type Redis } from './redis.js';
 import { createMetrics } from './metrics.js';
 import { createApp } from './app.js';
+import { trackConnections, type ConnectionDrain } from './connection-drain.js';
+
+/**
+ * After SIGTERM, a keep-alive connection with no request in progress stays open this long, so a
+ * client that sends again is answered with `Connection: close` instead of having the connection
+ * closed under its request. A client that sends at least once a second never sees a reset.
+ */
+const IDLE_GRACE_MS = 1000;
 
 /**
  * The only entry point that listens. It validates config, starts the HTTP server on 0.0.0.0,
- * and shuts down on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, quit Redis,
- * exit 0 — or, past SHUTDOWN_TIMEOUT_MS, cut the remaining connections and exit 1.
+ * and shuts down on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, tell keep-alive
+ * clients to close, quit Redis, exit 0 — or, past SHUTDOWN_TIMEOUT_MS, cut the remaining
+ * connections and exit 1.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -26,7 +35,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const redis = createRedis(config, logger);
   const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }) });
-  const server = createServer(app.callback());
+  const server = createServer();
+  const drain = trackConnections(server, { idleGraceMs: IDLE_GRACE_MS });
+  server.on('request', app.callback());
   // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
   // send a request on a connection Node is closing.
   server.keepAliveTimeout = 65_000;
@@ -51,29 +62,16 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    void shutdown(server, redis, logger, config.shutdownTimeoutMs, signal);
+    void shutdown(drain, redis, logger, config.shutdownTimeoutMs, signal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
 
-async function shutdown(server: Server, redis: Redis, logger: Logger, timeoutMs: number, signal: string): Promise<void> {
+async function shutdown(drain: ConnectionDrain, redis: Redis, logger: Logger, timeoutMs: number, signal: string): Promise<void> {
   logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
-  const closed = new Promise<boolean>((resolve) => server.close(() => resolve(true)));
-  // Keep-alive connections with no request in progress would otherwise hold close() open.
-  server.closeIdleConnections();
-  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  const graceful = await Promise.race([closed, timedOut]);
-  clearInterval(idleSweep);
-  clearTimeout(timer);
-  if (!graceful) {
-    logger.error({ timeoutMs }, 'in-flight requests did not finish in time: closing their connections');
-    server.closeAllConnections();
-  }
+  const graceful = await drain.close(timeoutMs);
+  if (!graceful) logger.error({ timeoutMs }, 'in-flight requests did not finish in time: their connections were closed');
   await stopRedis(redis);
   logger.info({ graceful }, 'stopped');
   exit(logger, graceful ? 0 : 1);

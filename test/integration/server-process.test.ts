@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { Agent, request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -147,21 +149,66 @@ describe('the server process (dist/server.js)', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
         service.child.kill(signal);
         await new Promise((resolve) => setTimeout(resolve, 150));
-        const refused = await fetch(`${service.url}/ok`).then(
+        // A new TCP connection: fetch would reuse its pooled keep-alive one, which the drain
+        // still answers (with Connection: close).
+        const probe = connect(service.port, '127.0.0.1');
+        // events.once rejects with the socket's 'error'.
+        const refused = await once(probe, 'connect').then(
           () => 'accepted',
-          () => 'refused',
+          (error: NodeJS.ErrnoException) => error.code,
         );
+        probe.destroy();
         redis.resume();
         const answers = await Promise.all(inFlight);
         expect(answers.filter(([status]) => status !== 200)).to.deep.equal([]);
         expect(answers.map(([, body]) => Number(body)).sort((a, b) => a - b)).to.deep.equal(
           Array.from({ length: 20 }, (_, i) => i + 1),
         );
-        expect(refused).to.equal('refused');
+        expect(refused).to.equal('ECONNREFUSED');
         expect(await service.exited()).to.equal(0);
         expect(await direct.get('count')).to.equal('20');
       });
     }
+
+    it('on SIGTERM answers a keep-alive client with Connection: close instead of closing the connection under it', async () => {
+      const service = await start();
+      // One socket, so every request until the drain travels on the same keep-alive connection.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      type Outcome = { status?: number; body?: string; connection?: string; error?: string };
+      const send = () =>
+        new Promise<Outcome>((resolve) => {
+          const req = request(`${service.url}/inc`, { method: 'POST', agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode, body, connection: res.headers.connection }));
+          });
+          req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code }));
+          req.end();
+        });
+      const outcomes: Outcome[] = [];
+      try {
+        // Sends until the server stops accepting: the drain must have told the client to close
+        // first, so the only failure is the refused new connection, which never reached it.
+        while (outcomes.length < 500) {
+          const outcome = await send();
+          outcomes.push(outcome);
+          if (outcome.error !== undefined) break;
+          if (outcomes.length === 5) service.child.kill('SIGTERM');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        agent.destroy();
+      }
+      const answered = outcomes.slice(0, -1);
+      expect(outcomes.at(-1)).to.deep.equal({ error: 'ECONNREFUSED' });
+      expect(answered.length).to.be.at.least(5);
+      expect(answered.map((o) => [o.status, o.body])).to.deep.equal(answered.map((_, i) => [200, String(i + 1)]));
+      expect(answered.slice(0, -1).every((o) => o.connection === 'keep-alive')).to.equal(true);
+      expect(answered.at(-1)?.connection).to.equal('close');
+      expect(await service.exited()).to.equal(0);
+      expect(await direct.get('count')).to.equal(String(answered.length));
+    });
 
     it('gives up on requests still running after SHUTDOWN_TIMEOUT_MS and exits 1', async () => {
       const service = await start({ SHUTDOWN_TIMEOUT_MS: '300', REDIS_TIMEOUT_MS: '10000' });
