@@ -32,6 +32,8 @@ const agent = new http.Agent({ keepAlive: values['keep-alive'], maxSockets: 4 })
 
 interface Failure { at: number; what: string; reached: boolean }
 const acknowledged: string[] = [];
+// Answers that carried `Connection: close`: a draining pod telling a keep-alive client to reconnect.
+let toldToClose = 0;
 const failures: Failure[] = [];
 const started = Date.now();
 let sent = 0;
@@ -56,6 +58,7 @@ function once(): void {
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => (body += chunk));
     res.on('end', () => {
+      if (res.headers.connection === 'close' && values['keep-alive']) toldToClose += 1;
       if (res.statusCode === 200) {
         const count = (JSON.parse(body) as { count: number | string }).count;
         acknowledged.push(String(count));
@@ -104,6 +107,7 @@ function stop(): void {
       distinctAnswers: distinct,
       failed: failures.length,
       maybeApplied: failures.filter((f) => f.reached).length,
+      toldToClose,
       failuresByKind: byKind,
       firstFailures: failures.slice(0, 10),
     })}\n`);

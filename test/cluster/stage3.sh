@@ -166,6 +166,7 @@ upgrade() {
   for n in fresh keepalive; do
     echo "figure: load ($n): $(field "$n" sent) sent over $(field "$n" seconds) s, $(field "$n" acknowledged) acknowledged, $(field "$n" failed) failed"
   done
+  echo "figure: keep-alive answers with Connection: close (draining pods telling the client to reconnect): $(field keepalive toldToClose)"
   echo "figure: count before $before, after $after, acknowledged $acked"
   [ "$after" = "$(( before + acked ))" ] || { echo "count after != before + acknowledged"; return 1; }
   api_images reas-s3 | sort | uniq -c
