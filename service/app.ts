@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createCounter } from './counter.js';
+import { createCounter, type Counter } from './counter.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { bodyLimit } from './middleware/body-limit.js';
@@ -18,17 +18,20 @@ export interface AppDependencies {
   readonly config: Pick<Config, 'counterKey' | 'redisTimeoutMs' | 'maxBodyBytes'>;
   /** @default a fresh registry without process metrics */
   readonly metrics?: Metrics;
+  /** Sentinel mode's replicated increments and decrements (replication.ts); standalone when absent. */
+  readonly writes?: Pick<Counter, 'increment' | 'decrement'>;
 }
 
 /**
  * Builds the Koa app from its dependencies. It never listens: server.ts does, and tests
  * mount `app.callback()` on a server of their own.
  */
-export function createApp({ redis, logger, config, metrics = createMetrics() }: AppDependencies): Koa {
+export function createApp({ redis, logger, config, metrics = createMetrics(), writes }: AppDependencies): Koa {
   const app = new Koa();
   const router = new Router();
-  healthRoutes(router, redis, config.redisTimeoutMs);
-  counterRoutes(router, createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics));
+  healthRoutes(router, redis, config.redisTimeoutMs, writes !== undefined);
+  const counter = createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics);
+  counterRoutes(router, writes === undefined ? counter : { get: () => counter.get(), ...writes });
   metricsRoutes(router, metrics);
 
   app.use(errorHandler(logger));

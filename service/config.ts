@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { sentinelConfig, sentinelEnvShape, SentinelConfigError, type SentinelConfig } from './sentinel-config.js';
 
 /**
  * The service's whole configuration, read from the environment once at start.
@@ -15,6 +16,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Sentinel mode (REDIS_SENTINELS and friends, see docs/ha.md); absent in standalone mode. */
+  readonly redisSentinel?: SentinelConfig;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -61,6 +64,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}` }).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   MAX_BODY_BYTES: integer(0, 1_048_576).default(1024),
+  ...sentinelEnvShape,
 });
 
 function readPasswordFile(path: string): string {
@@ -103,6 +107,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const redisPassword =
     values.REDIS_PASSWORD_FILE !== undefined ? readPasswordFile(values.REDIS_PASSWORD_FILE) : values.REDIS_PASSWORD;
+  let redisSentinel: SentinelConfig | undefined;
+  try {
+    const urlPassword = decodeURIComponent(new URL(values.REDIS_URL).password);
+    redisSentinel = sentinelConfig(values, redisPassword ?? (urlPassword === '' ? undefined : urlPassword));
+  } catch (error) {
+    throw error instanceof SentinelConfigError ? new ConfigError(error.message) : error;
+  }
 
   return Object.freeze({
     port: values.PORT,
@@ -113,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     maxBodyBytes: values.MAX_BODY_BYTES,
+    ...(redisSentinel === undefined ? {} : { redisSentinel }),
   });
 }

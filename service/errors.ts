@@ -14,6 +14,7 @@ export const errorCodes = {
   REDIS_UNAVAILABLE: 503,
   REDIS_CONNECTION_LOST: 503,
   REDIS_TIMEOUT: 503,
+  REDIS_NOT_REPLICATED: 503,
   INTERNAL: 500,
 } as const;
 

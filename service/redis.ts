@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { sentinelOptions } from './replication.js';
 
 export type { Redis };
 
@@ -31,6 +32,8 @@ export function createRedis(config: Config, logger: Logger): Redis {
     stringNumbers: true,
     // Concurrent requests share one round trip: see BENCHMARKS.md for the measured effect.
     enableAutoPipelining: true,
+    // Sentinel mode (docs/ha.md): the primary is whatever the Sentinels name, followed across failovers.
+    ...(config.redisSentinel === undefined ? {} : sentinelOptions(config.redisSentinel, config.redisTimeoutMs)),
   });
   let lastErrorLog = 0;
   redis.on('error', (error: Error) => {

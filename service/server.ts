@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedis, redactUrl, type Redis } from './redis.js';
 import { createMetrics } from './metrics.js';
+import { createReplication } from './replication.js';
 import { createApp } from './app.js';
 import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
 
   const logger = createLogger(config.logLevel);
   const redis = createRedis(config, logger);
-  const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }) });
+  const metrics = createMetrics({ processMetrics: true });
+  const { redisSentinel } = config;
+  const replication = redisSentinel === undefined ? undefined : createReplication({ ...config, redisSentinel }, redis, logger, metrics);
+  const app = createApp({ redis, logger, config, metrics, ...(replication === undefined ? {} : { writes: replication.writes }) });
   const server = createServer();
   const drain = trackConnections(server, { idleGraceMs: IDLE_GRACE_MS });
   server.on('request', app.callback());
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
     await once(server, 'listening');
   } catch (error) {
     logger.fatal({ err: error, port: config.port }, 'cannot listen');
+    replication?.close();
     await stopRedis(redis);
     exit(logger, 1);
     return;
@@ -62,16 +67,24 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    void shutdown(drain, redis, logger, config.shutdownTimeoutMs, signal);
+    void shutdown(drain, redis, logger, config.shutdownTimeoutMs, signal, () => replication?.close());
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
 
-async function shutdown(drain: ConnectionDrain, redis: Redis, logger: Logger, timeoutMs: number, signal: string): Promise<void> {
+async function shutdown(
+  drain: ConnectionDrain,
+  redis: Redis,
+  logger: Logger,
+  timeoutMs: number,
+  signal: string,
+  closeReplication: () => void,
+): Promise<void> {
   logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
   const graceful = await drain.close(timeoutMs);
   if (!graceful) logger.error({ timeoutMs }, 'in-flight requests did not finish in time: their connections were closed');
+  closeReplication();
   await stopRedis(redis);
   logger.info({ graceful }, 'stopped');
   exit(logger, graceful ? 0 : 1);

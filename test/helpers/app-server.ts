@@ -7,6 +7,7 @@ import { loadConfig } from '../../service/config.js';
 import { createLogger } from '../../service/logger.js';
 import { createMetrics, type Metrics } from '../../service/metrics.js';
 import { createRedis } from '../../service/redis.js';
+import { createReplication, type ReplicationOptions } from '../../service/replication.js';
 
 export interface TestApp {
   /** http://127.0.0.1:<port> */
@@ -21,12 +22,15 @@ export interface TestApp {
  * A fresh app, built exactly as server.ts builds it (same config parsing and Redis options),
  * served on an ephemeral port. `env` holds the variables a deployment would set.
  */
-export async function startApp(env: Record<string, string>): Promise<TestApp> {
+export async function startApp(env: Record<string, string>, options: ReplicationOptions = {}): Promise<TestApp> {
   const config = loadConfig(env);
   const logger = createLogger('silent');
   const redis = createRedis(config, logger);
   const metrics = createMetrics();
-  const app = createApp({ redis, logger, config, metrics });
+  const { redisSentinel } = config;
+  // Sentinel mode, as server.ts builds it; `options.policy` swaps the durability rule for a negative control.
+  const replication = redisSentinel === undefined ? undefined : createReplication({ ...config, redisSentinel }, redis, logger, metrics, options);
+  const app = createApp({ redis, logger, config, metrics, ...(replication === undefined ? {} : { writes: replication.writes }) });
   const server: Server = createServer(app.callback());
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -39,6 +43,7 @@ export async function startApp(env: Record<string, string>): Promise<TestApp> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      replication?.close();
       redis.disconnect();
     },
   };

@@ -10,6 +10,8 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Keep data across restart() with an append-only file in a private directory. @default true */
   readonly persistent?: boolean;
+  /** More redis-server arguments, e.g. `--replicaof host port` for a replica. @default none */
+  readonly args?: readonly string[];
 }
 
 /** A real, throwaway redis-server on 127.0.0.1 and a free port. */
@@ -41,6 +43,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
   args.push('--appendonly', options.persistent === false ? 'no' : 'yes', '--appendfsync', 'always');
   if (options.password !== undefined) args.push('--requirepass', options.password);
+  args.push(...(options.args ?? []));
 
   let child: ChildProcess | undefined;
 
