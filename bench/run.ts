@@ -22,6 +22,7 @@ import {
 import { profileName, ProcessSampler, readStatusKb, repoRoot, startServer, type RunningServer, type ServerEnv, type ServerSpec } from './lib/server-process.js';
 import { median, round } from './lib/stats.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
+import { HA, startHa, type HaSetup } from './lib/ha.js';
 
 const SERVICE = 'service';
 const BASELINE = 'baseline';
@@ -112,6 +113,9 @@ async function main(): Promise<number> {
   const running: RunningServer[] = [];
   let redisServer: RedisServer | undefined;
   let client: Redis | undefined;
+  let ha: HaSetup | undefined;
+  let haBefore = 0;
+  let haIncs = 0;
   try {
     // No AOF: the benchmark measures the HTTP layer, not fsync (the helper's default is appendfsync always).
     redisServer = await startRedis({ persistent: false });
@@ -130,14 +134,25 @@ async function main(): Promise<number> {
       log(`${spec.name} ready on :${server.port} (pid ${server.pid}) in ${round(server.readyMs, 1)} ms`);
       failures.push(...(await sanityCheck(server)));
     }
+    if (opts.ha && opts.routes.includes('inc')) {
+      log('HA row: a private primary, 2 replicas and 3 Sentinels for the service in Sentinel mode (POST /inc only)');
+      ha = await startHa();
+      haBefore = await ha.count(COUNTER_KEY);
+      const server = await startServer(ha.spec, { ...env, cpuProfDir: opts.cpuProf ? profileDir : undefined });
+      running.push(server);
+      log(`${ha.spec.name} ready on :${server.port} (pid ${server.pid}) in ${round(server.readyMs, 1)} ms`);
+      failures.push(...(await sanityCheck(server)));
+    }
     if (failures.length > 0) throw new Error(`sanity checks failed:\n  ${failures.join('\n  ')}`);
 
     let expectedDelta = 0;
     let incs = 0;
     let decs = 0;
-    const account = (label: string, route: RouteName, r: WrkResult): void => {
-      expectedDelta += counterDelta(route, r);
-      if (route === 'inc') incs += r.ok;
+    const account = (label: string, route: RouteName, r: WrkResult, server: string): void => {
+      // The HA service counts on its own Redis: checked on its own below.
+      if (server === HA) haIncs += r.ok;
+      else expectedDelta += counterDelta(route, r);
+      if (route === 'inc' && server !== HA) incs += r.ok;
       if (route === 'dec') decs += r.ok;
       if (r.errorCount > 0) failures.push(`${label}: ${r.errorCount} errors ${JSON.stringify(r.errors)}`);
       if (!r.drained) failures.push(`${label}: wrk ended before every connection had stopped sending (a request may have been dropped in flight)`);
@@ -162,8 +177,9 @@ async function main(): Promise<number> {
     if (opts.warmup > 0) {
       for (const route of opts.routes) {
         for (const server of running) {
+          if (server.spec.routes !== undefined && !server.spec.routes.includes(route)) continue;
           const r = await load(server, route, opts.warmup);
-          account(`warm-up ${routeLabels[route]} ${server.spec.name}`, route, r);
+          account(`warm-up ${routeLabels[route]} ${server.spec.name}`, route, r, server.spec.name);
           log(`warm-up  ${routeLabels[route].padEnd(10)} ${server.spec.name.padEnd(29)} ${describeRun(r)}`);
         }
       }
@@ -176,11 +192,12 @@ async function main(): Promise<number> {
       const order = [...running.slice(shift), ...running.slice(0, shift)];
       for (const route of opts.routes) {
         for (const server of order) {
+          if (server.spec.routes !== undefined && !server.spec.routes.includes(route)) continue;
           const sampler = new ProcessSampler(server.pid);
           const r = await load(server, route, opts.duration);
           const { peakRssMb, cpuSeconds } = sampler.stop();
           const cpuUsPerRequest = cpuSeconds === undefined || r.requests === 0 ? null : round((cpuSeconds * 1e6) / r.requests, 1);
-          account(`round ${round_} ${routeLabels[route]} ${server.spec.name}`, route, r);
+          account(`round ${round_} ${routeLabels[route]} ${server.spec.name}`, route, r, server.spec.name);
           measurements.push({
             round: round_,
             route,
@@ -215,8 +232,16 @@ async function main(): Promise<number> {
     const correctness = { key: COUNTER_KEY, before, after, delta: after - before, successfulIncs: incs, successfulDecs: decs, expectedDelta, ok: after - before === expectedDelta };
     if (!correctness.ok) failures.push(`counter: changed by ${after - before} but ${incs} incs - ${decs} decs succeeded (expected ${expectedDelta})`);
 
+    let haCorrectness: { before: number; after: number; successfulIncs: number; ok: boolean } | undefined;
+    if (ha !== undefined) {
+      const haAfter = await ha.count(COUNTER_KEY);
+      haCorrectness = { before: haBefore, after: haAfter, successfulIncs: haIncs, ok: haAfter - haBefore === haIncs };
+      if (!haCorrectness.ok) failures.push(`HA counter: changed by ${haAfter - haBefore} but ${haIncs} incs succeeded`);
+    }
+
     const summaries = new Map<string, ServerSummary>();
     for (const route of opts.routes) for (const spec of specs) summaries.set(`${route}|${spec.name}`, summarize(measurements, route, spec.name));
+    if (ha !== undefined) summaries.set(`inc|${HA}`, summarize(measurements, 'inc', HA));
     const comparisons: Comparison[] = [];
     for (const route of opts.routes) {
       comparisons.push(compare(measurements, route, SERVICE, BASELINE));
@@ -230,6 +255,8 @@ async function main(): Promise<number> {
       }
     }
 
+    if (ha !== undefined) comparisons.push(compare(measurements, 'inc', HA, SERVICE));
+
     const targets: Target[] = [];
     const ratioTargets: Partial<Record<RouteName, number>> = { inc: 0.95, count: 0.95, ok: 0.6 };
     for (const route of opts.routes) {
@@ -241,6 +268,10 @@ async function main(): Promise<number> {
     for (const route of opts.routes) {
       const p99 = summaries.get(`${route}|${SERVICE}`)!.medianP99Ms;
       targets.push({ name: `${routeLabels[route]} service p99 ms (median of rounds)`, value: p99, limit: '< 10', met: p99 < 10 });
+    }
+    if (ha !== undefined) {
+      const c = comparisons.find((x) => x.numerator === HA)!;
+      targets.push({ name: 'POST /inc req/s HA/standalone service (median ratio)', value: c.medianRatio, limit: '>= 0.6', met: c.medianRatio >= 0.6 });
     }
     const peakRss = Math.max(...opts.routes.map((route) => summaries.get(`${route}|${SERVICE}`)!.peakRssMb));
     targets.push({ name: 'service peak RSS MB under load', value: peakRss, limit: '< 120', met: peakRss < 120 });
@@ -264,6 +295,7 @@ async function main(): Promise<number> {
       highWaterMb,
       image,
       correctness,
+      haCorrectness,
       targets,
       profiles,
       failures,
@@ -277,6 +309,14 @@ async function main(): Promise<number> {
     console.log(`\nstart-to-ready (median of ${opts.readySamples}): ${specs.slice(0, 2).map((s) => `${s.name} ${ready[s.name]!.medianMs} ms`).join(', ')}`);
     console.log(`RSS high-water mark at the end: ${Object.entries(highWaterMb).map(([k, v]) => `${k} ${v ?? 'n/a'} MB`).join(', ')}`);
     console.log(`image ${image.image}: ${'mb' in image ? `${image.mb} MB` : `not measured: ${image.notMeasured}`}`);
+    if (ha !== undefined) {
+      const s = summaries.get(`inc|${HA}`)!;
+      const c = comparisons.find((x) => x.numerator === HA)!;
+      console.log(
+        `HA mode, POST /inc: ${s.medianRequestsPerSecond} req/s, p99 ${s.medianP99Ms.toFixed(2)} ms; HA/standalone per round ${c.ratios.map((r) => r.toFixed(3)).join(' ')}, median ${c.medianRatio.toFixed(3)}; ` +
+          `counter +${haCorrectness!.after - haCorrectness!.before} for ${haIncs} successful incs: ${haCorrectness!.ok ? 'consistent' : 'MISMATCH'}`,
+      );
+    }
     console.log(`counter: ${before} -> ${after} (${after - before >= 0 ? '+' : ''}${after - before}); successful incs ${incs} - decs ${decs} = ${expectedDelta}: ${correctness.ok ? 'consistent' : 'MISMATCH'}`);
     if (profiles.length > 0) console.log(`CPU profiles: ${profiles.join(', ')} (summarize: npx tsx bench/profile-summary.ts <file>)`);
     console.log(`\n${targetTable(targets)}`);
@@ -295,6 +335,7 @@ async function main(): Promise<number> {
     for (const server of running) await server.stop();
     client?.disconnect();
     await redisServer?.dispose();
+    await ha?.dispose();
   }
 }
 

@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly out: string;
   /** Exit non-zero when a target is missed (by default targets are reported, not enforced). */
   readonly enforceTargets: boolean;
+  /** Also load POST /inc on the service in Sentinel mode (primary, 2 replicas, 3 Sentinels): the HA row. */
+  readonly ha: boolean;
 }
 
 const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [options])
@@ -42,6 +44,7 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --image <ref>           API image whose size is reported when Docker has it (default reas:<version>)
   --out <file>            JSON results (default bench/results/latest.json)
   --enforce-targets       exit 1 when a target is missed
+  --skip-ha               leave out the HA row (POST /inc in Sentinel mode against a primary, 2 replicas, 3 Sentinels)
   --help`;
 
 function positive(name: string, raw: string, { integer, allowZero }: { integer: boolean; allowZero?: boolean }): number {
@@ -70,6 +73,7 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
       image: { type: 'string', default: `reas:${version}` },
       out: { type: 'string', default: 'bench/results/latest.json' },
       'enforce-targets': { type: 'boolean', default: false },
+      'skip-ha': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -99,6 +103,7 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
     image: values.image,
     out: values.out,
     enforceTargets: values['enforce-targets'],
+    ha: !values['skip-ha'],
   };
 }
 

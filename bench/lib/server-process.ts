@@ -16,6 +16,10 @@ export interface ServerSpec {
   readonly kind: ServerKind;
   /** Force ioredis auto-pipelining on or off; undefined = as the code ships (both ship with it on). */
   readonly autoPipelining?: boolean;
+  /** Only these routes are loaded on it (the HA row measures POST /inc alone). @default every route */
+  readonly routes?: readonly string[];
+  /** More environment for the service (Sentinel mode's REDIS_SENTINELS, ...). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ServerEnv {
@@ -102,6 +106,7 @@ export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<Run
       REDIS_URL: env.redisUrl,
       COUNTER_KEY: env.counterKey,
       ...extraEnv,
+      ...spec.env,
     },
   });
   closeSync(fd);

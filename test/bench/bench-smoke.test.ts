@@ -15,6 +15,7 @@ interface BenchResult {
   comparisons: { route: string; numerator: string; denominator: string; ratios: number[]; medianRatio: number }[];
   ready: Record<string, { samplesMs: number[]; medianMs: number }>;
   correctness: { before: number; after: number; successfulIncs: number; successfulDecs: number; expectedDelta: number; ok: boolean };
+  haCorrectness?: { before: number; after: number; successfulIncs: number; ok: boolean };
   targets: { name: string; value: number | null; met: boolean }[];
   image: { image: string; mb?: number; notMeasured?: string };
 }
@@ -51,7 +52,8 @@ describe('npm run bench (bench/run.ts)', function () {
   });
 
   it('measures every route on both servers with answers and no errors', () => {
-    expect(result.measurements).to.have.length(routes.length * 2);
+    // Plus the HA row: POST /inc on the service in Sentinel mode.
+    expect(result.measurements).to.have.length(routes.length * 2 + 1);
     for (const route of routes) {
       for (const server of ['service', 'baseline']) {
         const m = result.measurements.find((x) => x.route === route && x.server === server);
@@ -89,6 +91,20 @@ describe('npm run bench (bench/run.ts)', function () {
     }
     expect(result.targets.map((t) => t.name)).to.include('service start-to-ready ms (median)');
     expect(result.image.mb !== undefined || result.image.notMeasured !== undefined).to.equal(true);
+  });
+
+  it('measures POST /inc in HA mode (Sentinel, 2 replicas) against the standalone service, with its own counter check', () => {
+    const ha = 'service (HA: 2 replicas, 3 Sentinels)';
+    const m = result.measurements.filter((x) => x.server === ha);
+    expect(m.map((x) => x.route)).to.deep.equal(['inc']);
+    expect(m[0]!.errors).to.equal(0);
+    expect(m[0]!.requests).to.be.greaterThan(0);
+    const c = result.comparisons.find((x) => x.route === 'inc' && x.numerator === ha && x.denominator === 'service');
+    expect(c!.medianRatio).to.be.greaterThan(0);
+    expect(result.targets.map((t) => t.name)).to.include('POST /inc req/s HA/standalone service (median ratio)');
+    expect(result.haCorrectness).to.include({ ok: true });
+    expect(result.haCorrectness!.after - result.haCorrectness!.before).to.equal(result.haCorrectness!.successfulIncs);
+    expect(stdout).to.match(/HA mode, POST \/inc: \d+ req\/s, p99 [\d.]+ ms; .*: consistent/);
   });
 
   it('prints the summary table and the counter check on stdout', () => {

@@ -60,7 +60,7 @@ export interface Sentinel {
 export interface ReplicaInGroup {
   readonly server: RedisServer;
   /** The replica reaches its first primary through this relay. */
-  readonly relay: Relay;
+  readonly relay: Relay | undefined;
   readonly priority: number;
 }
 
@@ -86,6 +86,10 @@ export interface ReplicationGroupOptions {
   readonly priorities?: readonly number[];
   /** Sentinel's down-after-milliseconds: small, so tests fail over in about a second. @default 1000 */
   readonly downAfterMs?: number;
+  /** Redis with AOF (the harness's default); the benchmark turns it off as for its standalone Redis. @default true */
+  readonly persistent?: boolean;
+  /** Each replica reaches the primary through a Relay a test can freeze; the benchmark connects them directly. @default true */
+  readonly relays?: boolean;
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -175,7 +179,8 @@ export async function startReplicationGroup(options: ReplicationGroupOptions = {
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const dir = await mkdtemp(join(tmpdir(), 'reas-sentinel-'));
   const common = ['--masterauth', password, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'];
-  const primary = await startRedis({ password, args: common });
+  const persistent = options.persistent ?? true;
+  const primary = await startRedis({ password, persistent, args: common });
   const replicas: ReplicaInGroup[] = [];
   const sentinels: Sentinel[] = [];
   const probes: Redis[] = [];
@@ -222,7 +227,7 @@ export async function startReplicationGroup(options: ReplicationGroupOptions = {
       for (const client of probes) client.disconnect();
       await Promise.all(sentinels.map((sentinel) => sentinel.stop()));
       await Promise.all(replicas.map(async ({ server, relay }) => {
-        await relay.close();
+        await relay?.close();
         await server.dispose();
       }));
       await primary.dispose();
@@ -232,10 +237,11 @@ export async function startReplicationGroup(options: ReplicationGroupOptions = {
 
   try {
     for (const priority of priorities) {
-      const relay = await startRelay(primary.port);
+      const relay = options.relays === false ? undefined : await startRelay(primary.port);
       const server = await startRedis({
         password,
-        args: [...common, '--replicaof', '127.0.0.1', String(relay.port), '--replica-priority', String(priority)],
+        persistent,
+        args: [...common, '--replicaof', '127.0.0.1', String(relay?.port ?? primary.port), '--replica-priority', String(priority)],
       });
       replicas.push({ server, relay, priority });
     }

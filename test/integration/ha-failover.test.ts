@@ -172,9 +172,9 @@ describe('Sentinel mode under load (real redis-server primary, 2 replicas, 3 Sen
       });
       const load = startLoad(app.url, concurrency);
       await sleep(700);
-      await preferred.relay.freeze();
+      await preferred.relay?.freeze();
       await sleep(700);
-      await other.relay.freeze();
+      await other.relay?.freeze();
       await sleep(300);
       const oldPort = group.primary.port;
       await group.primary.kill();

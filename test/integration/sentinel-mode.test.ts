@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { startApp, type TestApp } from '../helpers/app-server.js';
+import { startReplicationGroup, type ReplicationGroup } from '../helpers/redis-sentinel.js';
+
+async function post(url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
+  const res = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' } });
+  return { status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('Sentinel mode (REDIS_SENTINELS)', function () {
+  this.timeout(40_000);
+  let group: ReplicationGroup | undefined;
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    await group?.dispose();
+    app = undefined;
+    group = undefined;
+  });
+
+  async function start(priorities: number[]): Promise<{ group: ReplicationGroup; app: TestApp }> {
+    group = await startReplicationGroup({ priorities });
+    // The Sentinels get the Redis password: REDIS_SENTINEL_PASSWORD's default.
+    app = await startApp({ REDIS_SENTINELS: group.sentinelList, REDIS_PASSWORD: group.password });
+    return { group, app };
+  }
+
+  it('serves every route from the primary the Sentinels name, and is ready', async () => {
+    const { app } = await start([100, 100]);
+    expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+    expect(await post(`${app.url}/inc`)).to.include({ status: 200, body: '{"count": 1}' });
+    expect(await post(`${app.url}/inc`)).to.include({ status: 200, body: '{"count": 2}' });
+    expect(await post(`${app.url}/dec`)).to.include({ status: 200, body: '{"count": 1}' });
+    expect(await (await fetch(`${app.url}/count`)).text()).to.equal('1');
+  });
+
+  it('answers 503 REDIS_NOT_REPLICATED (may have been applied) when an in-sync replica cannot confirm, and waits for none that Sentinel never promotes', async () => {
+    const { group, app } = await start([100, 0]);
+    const [promotable, never] = group.replicas;
+    if (promotable === undefined || never === undefined) throw new Error('two replicas expected');
+    // The Sentinel watch reads replica priorities once a second.
+    await sleep(1500);
+    await never.relay?.freeze();
+    for (let i = 1; i <= 5; i++) expect(await post(`${app.url}/inc`)).to.include({ status: 200, body: `{"count": ${i}}` });
+    await promotable.relay?.freeze();
+    const started = Date.now();
+    const res = await post(`${app.url}/inc`);
+    expect(res.status).to.equal(503);
+    expect(JSON.parse(res.body)).to.deep.equal({
+      error: {
+        code: 'REDIS_NOT_REPLICATED',
+        message: 'Redis applied the change but its replicas did not confirm it within 1000 ms; it may have been applied',
+      },
+    });
+    expect(res.retryAfter).to.equal('1');
+    expect(Date.now() - started, 'bounded by REDIS_TIMEOUT_MS').to.be.below(5000);
+    // It was applied on the primary: the answer said it may have been.
+    expect(await (await fetch(`${app.url}/count`)).text()).to.equal('6');
+    await promotable.relay?.thaw();
+    expect(await post(`${app.url}/inc`)).to.include({ status: 200, body: '{"count": 7}' });
+  });
+
+  it('follows a planned failover (SENTINEL FAILOVER): ready again on the new primary with the count kept', async () => {
+    const { group, app } = await start([100, 100]);
+    for (let i = 0; i < 3; i++) expect((await post(`${app.url}/inc`)).status).to.equal(200);
+    const oldPort = group.primary.port;
+    await group.sentinels[0]?.client().call('SENTINEL', 'FAILOVER', group.masterName);
+    const newPort = await group.waitForSwitch(oldPort, 20_000);
+    expect(newPort).to.not.equal(oldPort);
+    const deadline = Date.now() + 10_000;
+    // Retried only while nothing reached Redis (REDIS_UNAVAILABLE), so the count stays exact.
+    let answer = await post(`${app.url}/inc`);
+    while (answer.status === 503 && answer.body.includes('"REDIS_UNAVAILABLE"') && Date.now() < deadline) {
+      await sleep(50);
+      answer = await post(`${app.url}/inc`);
+    }
+    expect(answer).to.include({ status: 200, body: '{"count": 4}' });
+    expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+  });
+});

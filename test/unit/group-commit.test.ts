@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { fixedReplicaCount, parseRole, promotableInSync, type PrimaryRole } from '../../service/group-commit.js';
+
+const primary = (replicas: Array<[string, number]>): PrimaryRole => ({
+  role: 'master',
+  offset: 1000,
+  replicas: replicas.map(([address, ackOffset]) => ({ address, ackOffset })),
+});
+
+describe('parseRole', () => {
+  it('reads a primary ROLE reply (strings, as the service asks ioredis for numbers)', () => {
+    expect(parseRole(['master', '3129659', [['10.0.0.2', '6379', '3129659'], ['10.0.0.3', '6379', '3129242']]])).to.deep.equal({
+      role: 'master',
+      offset: 3129659,
+      replicas: [
+        { address: '10.0.0.2:6379', ackOffset: 3129659 },
+        { address: '10.0.0.3:6379', ackOffset: 3129242 },
+      ],
+    });
+  });
+
+  it('reads a replica as a role without replicas', () => {
+    expect(parseRole(['slave', '10.0.0.1', 6379, 'connected', 3167038])).to.deep.include({ role: 'slave', replicas: [] });
+  });
+
+  it('rejects anything else', () => {
+    expect(() => parseRole('OK')).to.throw(/unexpected ROLE reply/);
+  });
+});
+
+describe('promotableInSync (the production durability rule)', () => {
+  const rule = promotableInSync((address) => address === 'never:1');
+
+  it('is durable once every in-sync replica acknowledged the target offset', () => {
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1200]]), 2, 1000)).to.equal(true);
+  });
+
+  it('is not durable while any in-sync promotable replica lags, whatever WAIT counted', () => {
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 999]]), 2, 1000)).to.equal(false);
+  });
+
+  it('leaves out the replicas Sentinel never promotes', () => {
+    expect(rule.durable(primary([['a:1', 1000], ['never:1', 0]]), 1, 1000)).to.equal(true);
+  });
+
+  it('follows the replicas in sync: one that left the primary is not waited for', () => {
+    expect(rule.durable(primary([['a:1', 1000]]), 1, 1000)).to.equal(true);
+  });
+
+  it('is never durable without at least one promotable replica in sync', () => {
+    expect(rule.durable(primary([]), 0, 1000)).to.equal(false);
+    expect(rule.durable(primary([['never:1', 5000]]), 1, 1000)).to.equal(false);
+  });
+
+  it('is never durable on a Redis that is not the primary', () => {
+    expect(rule.durable({ role: 'slave', offset: -1, replicas: [] }, 0, 1000)).to.equal(false);
+  });
+
+  it('waits for as many replicas as were in sync, then for one more than WAIT saw', () => {
+    expect(rule.firstNeed(undefined)).to.equal(1);
+    expect(rule.firstNeed(primary([['a:1', 0], ['b:1', 0], ['never:1', 0]]))).to.equal(2);
+    expect(rule.nextNeed(primary([['a:1', 0], ['b:1', 0]]), 1)).to.equal(2);
+  });
+});
+
+describe('fixedReplicaCount (a negative control)', () => {
+  it('counts acknowledgements without asking which replica gave them', () => {
+    expect(fixedReplicaCount(1).durable(primary([['a:1', 1000], ['b:1', 0]]), 1, 1000)).to.equal(true);
+  });
+});
