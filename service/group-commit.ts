@@ -33,19 +33,35 @@ export interface DurabilityPolicy {
   nextNeed(role: PrimaryRole, acked: number): number;
 }
 
+/** What the durability rule needs from the Sentinels (replication.ts's SentinelView). */
+export interface PromotionView {
+  readonly failoverInProgress: boolean;
+  readonly candidates: ReadonlySet<string>;
+  readonly neverPromoted: ReadonlySet<string>;
+}
+
 /**
- * The production rule (docs/ha.md): every replica that is in sync with the primary (listed by ROLE)
- * and that Sentinel might promote must have acknowledged the batch, and there must be at least one.
- * A replica Sentinel never promotes (replica-priority 0) is not waited for.
+ * The production rule (docs/ha.md): the batch must be acknowledged by every replica Sentinel might
+ * promote, and there must be at least one: the replicas in sync with the primary (listed by ROLE)
+ * and those a Sentinel reaches and could promote although the primary no longer lists them (one
+ * cut off from the primary, or just promoted by a failover), less those with replica-priority 0.
+ * Nothing is acknowledged while a Sentinel is failing the master over.
  */
-export function promotableInSync(neverPromoted: (address: string) => boolean): DurabilityPolicy {
-  const required = (role: PrimaryRole) => role.replicas.filter((replica) => !neverPromoted(replica.address));
+export function promotableInSync(view: () => PromotionView): DurabilityPolicy {
+  const required = (role: PrimaryRole, sentinels: PromotionView): Set<string> => {
+    const addresses = new Set(sentinels.candidates);
+    for (const replica of role.replicas) if (!sentinels.neverPromoted.has(replica.address)) addresses.add(replica.address);
+    return addresses;
+  };
   return {
-    name: 'every in-sync replica Sentinel might promote',
-    firstNeed: (previous) => (previous === undefined ? 1 : Math.max(1, required(previous).length)),
+    name: 'every replica Sentinel might promote',
+    firstNeed: (previous) => (previous === undefined ? 1 : Math.max(1, required(previous, view()).size)),
     durable(role, _acked, target) {
-      const replicas = required(role);
-      return role.role === 'master' && replicas.length > 0 && replicas.every((replica) => replica.ackOffset >= target);
+      const sentinels = view();
+      if (role.role !== 'master' || sentinels.failoverInProgress) return false;
+      const addresses = required(role, sentinels);
+      const acks = new Map(role.replicas.map((replica) => [replica.address, replica.ackOffset]));
+      return addresses.size > 0 && [...addresses].every((address) => (acks.get(address) ?? -1) >= target);
     },
     // One more acknowledgement than WAIT saw: WAIT then blocks (which makes the primary ask every
     // replica for a fresh acknowledgement) instead of returning at once with the same answer.

@@ -25,79 +25,113 @@ export function sentinelOptions(sentinel: SentinelConfig, timeoutMs: number): Re
   };
 }
 
-/** A replica as Sentinel describes it: only what the durability rule needs. */
-export interface SentinelReplica {
-  readonly address: string;
-  readonly priority: number;
+/** What the Sentinels say about the master's replicas, merged over every Sentinel that answered. */
+export interface SentinelView {
+  /** A Sentinel is failing the master over (flags failover_in_progress, or a replica promoted or being reconfigured). */
+  readonly failoverInProgress: boolean;
+  /** Replicas some Sentinel could promote now: reachable by it (answered a PING lately), replica-priority > 0, reporting the replica role. */
+  readonly candidates: ReadonlySet<string>;
+  /** Replicas with replica-priority 0: Sentinel never promotes them. */
+  readonly neverPromoted: ReadonlySet<string>;
 }
 
-/** How long a Sentinel's answer about replica priorities is trusted when no newer one comes. */
+/** No answer from any Sentinel: the rule falls back to the replicas in sync at the primary. */
+const unknownView: SentinelView = { failoverInProgress: false, candidates: new Set(), neverPromoted: new Set() };
+
+/** How long the Sentinels' answers are trusted when no newer one comes. */
 const sentinelViewTtlMs = 5000;
+/** How often every Sentinel is asked. */
+const pollIntervalMs = 250;
+/**
+ * Sentinel PINGs every instance once a second: a replica that answered within this is alive. One that
+ * did not (its node is gone) can no more become primary than a dead process can, so it is not waited for.
+ */
+const reachableMs = 2500;
+
+function fieldsOf(flat: unknown): Map<string, string> {
+  const fields = new Map<string, string>();
+  if (!Array.isArray(flat)) return fields;
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
+  return fields;
+}
 
 /**
- * Polls the Sentinels once a second for the replicas of the master (SENTINEL REPLICAS), so the
- * durability rule can leave out the replicas Sentinel never promotes. Any Sentinel will do; on an
- * error it moves to the next. Without a fresh answer every replica counts as promotable.
+ * Polls every Sentinel (SENTINEL MASTER and SENTINEL REPLICAS) four times a second and merges what
+ * they say, so the durability rule knows which replicas a Sentinel might promote and whether one is
+ * failing the master over right now (only the Sentinel leading a failover knows before +switch-master).
  */
-export function watchSentinelReplicas(sentinel: SentinelConfig, timeoutMs: number, logger: Logger) {
-  let replicas = new Map<string, SentinelReplica>();
-  let refreshedAt = 0;
-  let index = 0;
-  let client: Redis | undefined;
+export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logger: Logger) {
+  const answers = new Map<number, { at: number; view: SentinelView }>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const clients = sentinel.sentinels.map(
+    ({ host, port }) => {
+      const client = new Redis({
+        host,
+        port,
+        ...(sentinel.password === undefined ? {} : { password: sentinel.password }),
+        connectionName: 'reas-sentinel-watch',
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: timeoutMs,
+        commandTimeout: timeoutMs,
+        retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+      });
+      client.on('error', () => undefined);
+      return client;
+    },
+  );
 
-  function connect(): Redis {
-    const { host, port } = sentinel.sentinels[index % sentinel.sentinels.length] as { host: string; port: number };
-    const redis = new Redis({
-      host,
-      port,
-      ...(sentinel.password === undefined ? {} : { password: sentinel.password }),
-      connectionName: 'reas-sentinel-watch',
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: 0,
-      connectTimeout: timeoutMs,
-      commandTimeout: timeoutMs,
-      retryStrategy: () => null,
-      lazyConnect: true,
-    });
-    redis.on('error', () => undefined);
-    return redis;
+  async function ask(client: Redis, index: number): Promise<void> {
+    try {
+      const [master, replicas] = (await Promise.all([
+        client.call('SENTINEL', 'MASTER', sentinel.masterName),
+        client.call('SENTINEL', 'REPLICAS', sentinel.masterName),
+      ])) as [unknown, unknown[]];
+      let failoverInProgress = (fieldsOf(master).get('flags') ?? '').includes('failover_in_progress');
+      const candidates = new Set<string>();
+      const neverPromoted = new Set<string>();
+      for (const flat of replicas) {
+        const fields = fieldsOf(flat);
+        const address = `${fields.get('ip')}:${fields.get('port')}`;
+        const flags = (fields.get('flags') ?? '').split(',');
+        if (flags.some((flag) => flag === 'promoted' || flag.startsWith('reconf_'))) failoverInProgress = true;
+        const priority = Number(fields.get('slave-priority') ?? '100');
+        if (priority === 0) {
+          neverPromoted.add(address);
+          continue;
+        }
+        const reachable =
+          !flags.some((flag) => flag === 's_down' || flag === 'o_down' || flag === 'disconnected') &&
+          Number(fields.get('last-ok-ping-reply') ?? Infinity) <= reachableMs;
+        if (reachable && fields.get('role-reported') === 'slave') candidates.add(address);
+      }
+      answers.set(index, { at: Date.now(), view: { failoverInProgress, candidates, neverPromoted } });
+    } catch (error) {
+      logger.debug({ err: error, sentinel: index }, 'a sentinel did not describe the master');
+    }
   }
 
   async function poll(): Promise<void> {
-    try {
-      client ??= connect();
-      const reply = (await client.call('SENTINEL', 'REPLICAS', sentinel.masterName)) as string[][];
-      const next = new Map<string, SentinelReplica>();
-      for (const flat of reply) {
-        const fields = new Map<string, string>();
-        for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
-        const address = `${fields.get('ip')}:${fields.get('port')}`;
-        next.set(address, { address, priority: Number(fields.get('slave-priority') ?? '100') });
-      }
-      replicas = next;
-      refreshedAt = Date.now();
-    } catch (error) {
-      logger.debug({ err: error, sentinel: index % sentinel.sentinels.length }, 'sentinel did not list the replicas; trying the next');
-      client?.disconnect();
-      client = undefined;
-      index++;
-    }
-    if (!stopped) timer = setTimeout(() => void poll(), 1000);
+    await Promise.all(clients.map((client, index) => ask(client, index)));
+    if (!stopped) timer = setTimeout(() => void poll(), pollIntervalMs);
   }
   void poll();
 
   return {
-    /** True when a fresh Sentinel answer gives the replica priority 0: Sentinel never promotes it. */
-    neverPromoted(address: string): boolean {
-      if (Date.now() - refreshedAt > sentinelViewTtlMs) return false;
-      return replicas.get(address)?.priority === 0;
+    view(): SentinelView {
+      const fresh = [...answers.values()].filter(({ at }) => Date.now() - at <= sentinelViewTtlMs).map(({ view }) => view);
+      if (fresh.length === 0) return unknownView;
+      return {
+        failoverInProgress: fresh.some((view) => view.failoverInProgress),
+        candidates: new Set(fresh.flatMap((view) => [...view.candidates])),
+        neverPromoted: new Set(fresh.flatMap((view) => [...view.neverPromoted])),
+      };
     },
     close(): void {
       stopped = true;
       clearTimeout(timer);
-      client?.disconnect();
+      for (const client of clients) client.disconnect();
     },
   };
 }
@@ -126,8 +160,8 @@ export function createReplication(
 ): Replication {
   const writer = redis.duplicate({ connectionName: 'reas-writes', enableAutoPipelining: false });
   writer.on('error', () => undefined); // the app's client logs the same connection errors
-  const watch = watchSentinelReplicas(config.redisSentinel, config.redisTimeoutMs, logger);
-  const policy = options.policy ?? promotableInSync((address) => watch.neverPromoted(address));
+  const watch = watchSentinels(config.redisSentinel, config.redisTimeoutMs, logger);
+  const policy = options.policy ?? promotableInSync(() => watch.view());
   const groupCommit: GroupCommit = createGroupCommit({
     redis: writer,
     key: config.counterKey,

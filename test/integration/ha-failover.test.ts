@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startApp, type TestApp } from '../helpers/app-server.js';
 import { startReplicationGroup, type ReplicationGroup } from '../helpers/redis-sentinel.js';
-import { fixedReplicaCount, noWait, type DurabilityPolicy } from '../../service/group-commit.js';
+import { fixedReplicaCount, noWait, promotableInSync, type DurabilityPolicy } from '../../service/group-commit.js';
 import type { ReplicationOptions } from '../../service/replication.js';
 
 /** One answer to POST /inc, when it came and what it said. */
@@ -204,6 +204,37 @@ describe('Sentinel mode under load (real redis-server primary, 2 replicas, 3 Sen
     expect(count, `Redis lost acknowledged increments: ${summary}`).to.be.at.least(acknowledged);
     expect(count, `Redis holds increments no answer accounts for: ${summary}`).to.be.at.most(acknowledged + maybe);
   }
+
+  // A planned failover (what a preStop hook asks for): SENTINEL FAILOVER while the primary is healthy.
+  async function plannedFailover(policy?: DurabilityPolicy): Promise<SilentLinksFailover> {
+    const { group, app } = await start([100, 100], policy === undefined ? {} : { policy });
+    const load = startLoad(app.url, concurrency);
+    await sleep(700);
+    const oldPort = group.primary.port;
+    const switchedAt = Date.now();
+    await group.sentinels[0]?.client().call('SENTINEL', 'FAILOVER', group.masterName);
+    const newPort = await group.waitForSwitch(oldPort, 20_000);
+    const resumed = Date.now();
+    while (!load.answers.some((a) => a.status === 200 && a.at > resumed) && Date.now() - resumed < 10_000) await sleep(50);
+    await sleep(500);
+    await load.stop();
+    const first = load.answers.find((a) => a.status === 200 && a.at > resumed);
+    return { answers: load.answers, count: await countAt(group, newPort), promotedPreferred: true, switchToFirst200Ms: first === undefined ? NaN : first.at - switchedAt };
+  }
+
+  describe('a planned failover (SENTINEL FAILOVER) under load', () => {
+    it('loses no acknowledged increment and applies none that no answer accounts for', async () => {
+      const observed = await plannedFailover();
+      checkNoAcknowledgedLoss(observed);
+      expect(Number.isFinite(observed.switchToFirst200Ms), `200s after the failover (${JSON.stringify(tally(observed.answers))})`).to.equal(true);
+      console.log(`      planned failover: ${JSON.stringify(tally(observed.answers))}, count ${observed.count}; SENTINEL FAILOVER to the first 200 on the new primary: ${observed.switchToFirst200Ms} ms`);
+    });
+
+    it('(negative control) loses acknowledged increments when the rule follows only the replicas the primary lists, without asking the Sentinels', async () => {
+      const observed = await plannedFailover(promotableInSync(() => ({ failoverInProgress: false, candidates: new Set(), neverPromoted: new Set() })));
+      expect(() => checkNoAcknowledgedLoss(observed)).to.throw(/lost acknowledged increments/);
+    });
+  });
 
   describe('the replicas silenced one by one, then the primary SIGKILLed', () => {
     it('loses no acknowledged increment and applies none that no answer accounts for; the service follows the switch', async () => {

@@ -29,7 +29,11 @@ describe('parseRole', () => {
 });
 
 describe('promotableInSync (the production durability rule)', () => {
-  const rule = promotableInSync((address) => address === 'never:1');
+  let sentinels: { failoverInProgress: boolean; candidates: Set<string>; neverPromoted: Set<string> };
+  beforeEach(() => {
+    sentinels = { failoverInProgress: false, candidates: new Set(['a:1', 'b:1']), neverPromoted: new Set(['never:1']) };
+  });
+  const rule = promotableInSync(() => sentinels);
 
   it('is durable once every in-sync replica acknowledged the target offset', () => {
     expect(rule.durable(primary([['a:1', 1000], ['b:1', 1200]]), 2, 1000)).to.equal(true);
@@ -39,15 +43,31 @@ describe('promotableInSync (the production durability rule)', () => {
     expect(rule.durable(primary([['a:1', 1000], ['b:1', 999]]), 2, 1000)).to.equal(false);
   });
 
-  it('leaves out the replicas Sentinel never promotes', () => {
+  it('leaves out the replicas Sentinel never promotes (replica-priority 0)', () => {
+    sentinels.candidates = new Set(['a:1']);
     expect(rule.durable(primary([['a:1', 1000], ['never:1', 0]]), 1, 1000)).to.equal(true);
   });
 
-  it('follows the replicas in sync: one that left the primary is not waited for', () => {
+  it('waits for a replica a Sentinel could promote although the primary no longer lists it (cut off, or being promoted)', () => {
+    expect(rule.durable(primary([['a:1', 1000]]), 1, 1000)).to.equal(false);
+  });
+
+  it('does not wait for a replica that left the primary and that no Sentinel can reach (dead)', () => {
+    sentinels.candidates = new Set(['a:1']);
     expect(rule.durable(primary([['a:1', 1000]]), 1, 1000)).to.equal(true);
   });
 
-  it('is never durable without at least one promotable replica in sync', () => {
+  it('waits for an in-sync replica even when the Sentinels do not know it yet', () => {
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000], ['new:1', 10]]), 2, 1000)).to.equal(false);
+  });
+
+  it('acknowledges nothing while a Sentinel is failing the master over', () => {
+    sentinels.failoverInProgress = true;
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000)).to.equal(false);
+  });
+
+  it('is never durable without at least one promotable replica', () => {
+    sentinels.candidates = new Set();
     expect(rule.durable(primary([]), 0, 1000)).to.equal(false);
     expect(rule.durable(primary([['never:1', 5000]]), 1, 1000)).to.equal(false);
   });
@@ -56,7 +76,7 @@ describe('promotableInSync (the production durability rule)', () => {
     expect(rule.durable({ role: 'slave', offset: -1, replicas: [] }, 0, 1000)).to.equal(false);
   });
 
-  it('waits for as many replicas as were in sync, then for one more than WAIT saw', () => {
+  it('waits for as many replicas as are required, then for one more than WAIT saw', () => {
     expect(rule.firstNeed(undefined)).to.equal(1);
     expect(rule.firstNeed(primary([['a:1', 0], ['b:1', 0], ['never:1', 0]]))).to.equal(2);
     expect(rule.nextNeed(primary([['a:1', 0], ['b:1', 0]]), 1)).to.equal(2);
