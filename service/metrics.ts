@@ -38,7 +38,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     redisErrors: new Counter({
       name: 'reas_redis_errors_total',
-      help: 'Redis commands that failed, by kind: unavailable, timeout, not_integer, overflow, other.',
+      help: 'Redis commands that failed, by kind: unavailable, timeout, not_integer, overflow, not_replicated (Sentinel mode), other.',
       labelNames: ['kind'],
       registers: [registry],
     }),
