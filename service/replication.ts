@@ -8,9 +8,10 @@ import { createGroupCommit, promotableInSync, type DurabilityPolicy, type GroupC
 
 /**
  * ioredis's Sentinel options for Sentinel mode (docs/ha.md): it asks the Sentinels for the current
- * primary, checks the role of what it reaches, and with failoverDetector subscribes to
- * +switch-master on the Sentinels, so it drops the old primary and reconnects to the new one as
- * soon as Sentinel switches, instead of on its next error.
+ * primary and checks the role of what it reaches. Following +switch-master is followSwitches' job,
+ * not ioredis's failoverDetector: that one ends the client for good (status "end", no reconnection)
+ * when the switch arrives while the client is still asking the Sentinels for the primary, which is
+ * exactly when it arrives after the primary was lost (ioredis 5.9.3, seen in the failover tests).
  */
 export function sentinelOptions(sentinel: SentinelConfig, timeoutMs: number): RedisOptions {
   return {
@@ -18,7 +19,10 @@ export function sentinelOptions(sentinel: SentinelConfig, timeoutMs: number): Re
     name: sentinel.masterName,
     role: 'master',
     ...(sentinel.password === undefined ? {} : { sentinelPassword: sentinel.password }),
-    failoverDetector: true,
+    failoverDetector: false,
+    // While the primary is down the client keeps retrying; +switch-master only takes effect at the next
+    // attempt, so attempts stay 200 ms apart at most (not the standalone second) to follow a switch at once.
+    retryStrategy: (attempt: number) => Math.min(attempt * 50, 200),
     sentinelCommandTimeout: timeoutMs,
     // Sentinel names every host to try: one more second between full rounds is what the standalone client waits too.
     sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
@@ -136,6 +140,39 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
   };
 }
 
+/**
+ * Subscribes to +switch-master on every Sentinel and, when the master switches, drops the ready
+ * connections of `clients` (ioredis reconnects them to the primary the Sentinels now name; the
+ * commands in flight fail, they are never re-sent). A client that is reconnecting needs nothing:
+ * its next attempt, at most 200 ms away, asks the Sentinels.
+ */
+export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis[], logger: Logger) {
+  const subscribers = sentinel.sentinels.map(({ host, port }) => {
+    const subscriber = new Redis({
+      host,
+      port,
+      ...(sentinel.password === undefined ? {} : { password: sentinel.password }),
+      connectionName: 'reas-sentinel-switch',
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+    });
+    subscriber.on('error', () => undefined);
+    subscriber.subscribe('+switch-master').catch(() => undefined);
+    subscriber.on('message', (_channel: string, message: string) => {
+      // "<master name> <old ip> <old port> <new ip> <new port>"
+      const [name, , , host, port] = message.split(' ');
+      if (name !== sentinel.masterName) return;
+      logger.info({ master: name, primary: `${host}:${port}` }, 'sentinel switched the primary: reconnecting');
+      for (const client of clients) if (client.status === 'ready') client.disconnect(true);
+    });
+    return subscriber;
+  });
+  return {
+    close(): void {
+      for (const subscriber of subscribers) subscriber.disconnect();
+    },
+  };
+}
+
 export interface Replication {
   /** The counter's increments and decrements, answered only once replicated (see group-commit.ts). */
   readonly writes: Pick<Counter, 'increment' | 'decrement'>;
@@ -162,6 +199,7 @@ export function createReplication(
   writer.on('error', () => undefined); // the app's client logs the same connection errors
   const watch = watchSentinels(config.redisSentinel, config.redisTimeoutMs, logger);
   const policy = options.policy ?? promotableInSync(() => watch.view());
+  const switches = followSwitches(config.redisSentinel, [redis, writer], logger);
   const groupCommit: GroupCommit = createGroupCommit({
     redis: writer,
     key: config.counterKey,
@@ -174,6 +212,7 @@ export function createReplication(
     writes: groupCommit,
     close() {
       groupCommit.close();
+      switches.close();
       watch.close();
       writer.disconnect();
     },

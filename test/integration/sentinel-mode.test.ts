@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { startApp, type TestApp } from '../helpers/app-server.js';
 import { startReplicationGroup, type ReplicationGroup } from '../helpers/redis-sentinel.js';
 
@@ -36,6 +37,23 @@ describe('Sentinel mode (REDIS_SENTINELS)', function () {
     expect(await post(`${app.url}/inc`)).to.include({ status: 200, body: '{"count": 2}' });
     expect(await post(`${app.url}/dec`)).to.include({ status: 200, body: '{"count": 1}' });
     expect(await (await fetch(`${app.url}/count`)).text()).to.equal('1');
+  });
+
+  it('is not ready while the Redis it is connected to answers as a replica (a demoted primary still answers PING)', async () => {
+    const { group, app } = await start([100, 100]);
+    expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+    const primary = new Redis({ host: '127.0.0.1', port: group.primary.port, password: group.password });
+    primary.on('error', () => undefined);
+    try {
+      // Port 1: nothing listens, so it stays a replica without a primary for the moment the check takes.
+      await primary.call('REPLICAOF', '127.0.0.1', '1');
+      const res = await fetch(`${app.url}/readyz`);
+      expect([res.status, await res.text()]).to.deep.equal([503, 'Not ready: connected to a Redis replica, not the primary']);
+      await primary.call('REPLICAOF', 'NO', 'ONE');
+      expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+    } finally {
+      primary.disconnect();
+    }
   });
 
   it('answers 503 REDIS_NOT_REPLICATED (may have been applied) when an in-sync replica cannot confirm, and waits for none that Sentinel never promotes', async () => {
