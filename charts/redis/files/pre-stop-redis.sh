@@ -1,0 +1,26 @@
+# preStop of a Redis container: a primary that is about to stop (pod deleted, rolling update, drain) first asks
+# a Sentinel of another pod to fail over and waits for the switch, so clients move to the new primary before
+# this one goes away. A replica stops at once.
+. /etc/redis/ha-common.sh
+[ "$(ask 127.0.0.1 6379 ROLE || true)" = master ] || exit 0
+deadline=$(( $(date +%s) + FAILOVER_WAIT_SECONDS ))
+asked=""
+for node in $REDIS_NODES; do
+  [ "$node" != "$me" ] || continue
+  answer=$(ask "$node" 26379 SENTINEL FAILOVER "$SENTINEL_MASTER_SET" || true)
+  if [ "$answer" = OK ]; then asked=$node; break; fi
+  log "preStop: the Sentinel on $node did not start a failover: ${answer:-no answer}"
+done
+if [ -z "$asked" ]; then log "preStop: no Sentinel started a failover; stopping as the primary"; exit 0; fi
+log "preStop: the Sentinel on $asked is failing over"
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  master=$(ask "$asked" 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER_SET" || true)
+  if [ -n "$master" ] && [ "$master" != "$me" ]; then
+    # The new primary is announced (+switch-master); a moment for clients that follow it to move.
+    sleep 1
+    log "preStop: $master is the primary now"
+    exit 0
+  fi
+  sleep 0.1
+done
+log "preStop: no switch within ${FAILOVER_WAIT_SECONDS} s; stopping as the primary"
