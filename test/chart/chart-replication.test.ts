@@ -71,7 +71,7 @@ describe('helm chart: redis replication (global.redis.architecture=replication)'
 
     it('reads the password from the mounted Secret file, never from an environment variable', () => {
       const sts = findObject(replication, 'StatefulSet', 'reas-redis') as Any;
-      const volume = (sts.spec.template.spec.volumes as Any[]).find((v) => v.name === 'redis-password');
+      const volume = (sts.spec.template.spec.volumes as Any[]).find((v) => v.name === 'redis-password') as Any;
       expect(volume.secret).to.deep.equal({ secretName: 'reas-redis', defaultMode: 0o440, items: [{ key: 'redis-password', path: 'redis-password' }] });
       for (const name of ['redis', 'sentinel']) {
         const c = container(sts, name);
@@ -88,7 +88,7 @@ describe('helm chart: redis replication (global.redis.architecture=replication)'
       const sts = findObject(replication, 'StatefulSet', 'reas-redis') as Any;
       for (const name of ['redis', 'sentinel']) expect(container(sts, name).securityContext.readOnlyRootFilesystem, name).to.equal(true);
       expect(container(sts, 'sentinel').volumeMounts).to.deep.include({ name: 'sentinel', mountPath: '/sentinel' });
-      const volume = (sts.spec.template.spec.volumes as Any[]).find((v) => v.name === 'sentinel');
+      const volume = (sts.spec.template.spec.volumes as Any[]).find((v) => v.name === 'sentinel') as Any;
       expect(volume.emptyDir).to.deep.equal({ medium: 'Memory', sizeLimit: '1Mi' });
     });
 
