@@ -16,9 +16,12 @@ log "preStop: the Sentinel on $asked is failing over"
 while [ "$(date +%s)" -lt "$deadline" ]; do
   master=$(ask "$asked" 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER_SET" || true)
   if [ -n "$master" ] && [ "$master" != "$me" ]; then
-    # The new primary is announced (+switch-master); a moment for clients that follow it to move.
+    # The new primary is announced (+switch-master). Turn this one into its replica at once, as Sentinel would a
+    # few seconds later: a client still connected here gets READONLY (nothing applied) instead of writing to a
+    # primary that is about to go away; then a moment for clients that follow the switch to move.
+    ask 127.0.0.1 6379 REPLICAOF "$master" 6379 >/dev/null || true
     sleep 1
-    log "preStop: $master is the primary now"
+    log "preStop: $master is the primary now; this pod is its replica until it stops"
     exit 0
   fi
   sleep 0.1
