@@ -20,6 +20,16 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
     # few seconds later: a client still connected here gets READONLY (nothing applied) instead of writing to a
     # primary that is about to go away; then a moment for clients that follow the switch to move.
     ask 127.0.0.1 6379 REPLICAOF "$master" 6379 >/dev/null || true
+    # Sentinel ends a failover without re-pointing a replica its link to was down at that moment, and fixes that
+    # replica only failover-timeout later: one still following this pod is pointed at the new primary now.
+    for node in $REDIS_NODES; do
+      [ "$node" != "$me" ] && [ "$node" != "$master" ] || continue
+      follows=$(timeout 2 redis-cli --no-auth-warning -h "$node" -p 6379 INFO replication 2>/dev/null | tr -d '\r' | sed -n 's/^master_host://p')
+      if [ "$follows" = "$me" ]; then
+        ask "$node" 6379 REPLICAOF "$master" 6379 >/dev/null || true
+        log "preStop: $node still followed this pod; pointed it at $master"
+      fi
+    done
     sleep 1
     log "preStop: $master is the primary now; this pod is its replica until it stops"
     exit 0
