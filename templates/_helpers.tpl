@@ -45,4 +45,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and (not .Values.redis.enabled) (not $external) -}}
 {{- fail "redis.enabled=false needs global.externalRedis.url (and usually global.externalRedis.existingSecret)" -}}
 {{- end -}}
+{{- if and (eq (dig "redis" "architecture" "standalone" (.Values.global | default dict)) "replication") (not .Values.redis.enabled) -}}
+{{- fail "global.redis.architecture=replication deploys the bundled Redis with Sentinels: it needs redis.enabled=true (an external Redis is reached by global.externalRedis.url)" -}}
+{{- end -}}
 {{- end }}

@@ -30,6 +30,11 @@ export interface ApiProps {
   readonly redisUrl: string;
   /** The Secret holding the Redis password, mounted as a file (REDIS_PASSWORD_FILE); none for a Redis without one. */
   readonly redisPasswordSecret?: RedisPasswordSecret;
+  /**
+   * Sentinel mode: REDIS_SENTINELS (comma-separated host:port) of a Redis in replication mode; the service asks these
+   * for the primary (master name REDIS_SENTINEL_MASTER, `mymaster`). @default none (standalone)
+   */
+  readonly redisSentinels?: string;
   /** Seconds the preStop hook sleeps before SIGTERM; 0 = no hook. @default 5 */
   readonly preStopSleepSeconds?: number;
   /** Redis key of the counter. @default 'count' */
@@ -96,6 +101,7 @@ export class Api extends Construct {
             PORT: env(String(PORT)),
             REDIS_URL: env(props.redisUrl),
             ...(props.redisPasswordSecret ? { REDIS_PASSWORD_FILE: env(`${SECRET_DIR}/${PASSWORD_FILE}`) } : {}),
+            ...(props.redisSentinels ? { REDIS_SENTINELS: env(props.redisSentinels), REDIS_SENTINEL_MASTER: env('mymaster') } : {}),
             COUNTER_KEY: env(props.counterKey ?? 'count'),
             REDIS_TIMEOUT_MS: env('1000'),
             SHUTDOWN_TIMEOUT_MS: env('10000'),

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Api, type ApiAutoscaling } from './api.js';
 import { Redis, type RedisPasswordSecret, type RedisPersistence } from './redis.js';
+import { RedisReplication, type RedisSentinelSettings } from './redis-replication.js';
 
 /** A Redis outside the release (the chart's `global.externalRedis`). */
 export interface ExternalRedis {
@@ -33,22 +34,47 @@ export interface ReasChartProps {
   readonly redisPasswordSecret?: RedisPasswordSecret;
   /** Use this Redis instead of deploying one (`global.externalRedis`). @default deploy Redis */
   readonly externalRedis?: ExternalRedis;
+  /**
+   * `standalone` (one Redis pod) or `replication` (three, with a Sentinel each; the API follows the primary through
+   * the Sentinels): the chart's `global.redis.architecture`, see docs/ha.md. @default 'standalone'
+   */
+  readonly redisArchitecture?: 'standalone' | 'replication';
+  /** Sentinel settings in replication mode (`redis.sentinel`). @default quorum 2, down after 5000 ms, failover timeout 60000 ms */
+  readonly redisSentinel?: RedisSentinelSettings;
 }
 
 /** The reas deployment: composes Redis (unless external) and the API. */
 export class ReasChart extends Chart {
   public readonly api: Api;
-  public readonly redis?: Redis;
+  public readonly redis?: Redis | RedisReplication;
 
   constructor(scope: Construct, id: string, props: ReasChartProps = {}) {
     const release = props.release ?? 'reas';
     super(scope, id, { namespace: props.namespace ?? 'reas', disableResourceNameHashes: true });
+    const namespace = props.namespace ?? 'reas';
     const version = props.version ?? '0.1.0';
     let redisUrl: string;
     let passwordSecret: RedisPasswordSecret | undefined;
+    let redisSentinels: string | undefined;
+    if (props.externalRedis && props.redisArchitecture === 'replication') {
+      throw new Error('ReasChart: redisArchitecture replication deploys Redis with Sentinels; it cannot be combined with externalRedis');
+    }
     if (props.externalRedis) {
       redisUrl = props.externalRedis.url;
       passwordSecret = props.externalRedis.passwordSecret;
+    } else if (props.redisArchitecture === 'replication') {
+      const redis = new RedisReplication(this, 'redis', {
+        release,
+        namespace,
+        ...(props.redisImage ? { image: props.redisImage } : {}),
+        ...(props.redisPersistence ? { persistence: props.redisPersistence } : {}),
+        ...(props.redisPasswordSecret ? { passwordSecret: props.redisPasswordSecret } : {}),
+        ...(props.redisSentinel ? { sentinel: props.redisSentinel } : {}),
+      });
+      this.redis = redis;
+      redisUrl = redis.url;
+      passwordSecret = redis.passwordSecret;
+      redisSentinels = redis.sentinels;
     } else {
       this.redis = new Redis(this, 'redis', {
         release,
@@ -67,6 +93,7 @@ export class ReasChart extends Chart {
       ...(props.apiAutoscaling ? { autoscaling: props.apiAutoscaling } : {}),
       redisUrl,
       ...(passwordSecret ? { redisPasswordSecret: passwordSecret } : {}),
+      ...(redisSentinels ? { redisSentinels } : {}),
       pdbMaxUnavailable: 1,
     });
   }

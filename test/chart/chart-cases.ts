@@ -36,6 +36,7 @@ export const CHART_CASES: readonly ChartCase[] = [
     redisSecret: { name: 'reas-external-redis', key: 'password' },
   },
   { file: 'ci/persistence-off-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
+  { file: 'ci/replication-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
   { file: 'ci/opt-ins-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
   {
     file: 'ci/long-release-name-values.yaml',

@@ -32,6 +32,8 @@ const agent = new http.Agent({ keepAlive: values['keep-alive'], maxSockets: 4 })
 
 interface Failure { at: number; what: string; reached: boolean }
 const acknowledged: string[] = [];
+// When each 200 arrived (ms since start): the longest stretch without one is the outage a client saw.
+const acknowledgedAt: number[] = [];
 // Answers that carried `Connection: close`: a draining pod telling a keep-alive client to reconnect.
 let toldToClose = 0;
 const failures: Failure[] = [];
@@ -62,6 +64,7 @@ function once(): void {
       if (res.statusCode === 200) {
         const count = (JSON.parse(body) as { count: number | string }).count;
         acknowledged.push(String(count));
+        acknowledgedAt.push(Date.now() - started);
       } else {
         let code = '';
         try {
@@ -99,6 +102,9 @@ function stop(): void {
     const byKind: Record<string, number> = {};
     for (const f of failures) byKind[f.what] = (byKind[f.what] ?? 0) + 1;
     const distinct = new Set(acknowledged).size;
+    let longestGapMs = 0;
+    for (let i = 1; i < acknowledgedAt.length; i += 1) longestGapMs = Math.max(longestGapMs, (acknowledgedAt[i] ?? 0) - (acknowledgedAt[i - 1] ?? 0));
+    const failedAt = failures.map((f) => f.at);
     process.stdout.write(`${JSON.stringify({
       seconds: (Date.now() - started) / 1000,
       keepAlive: values['keep-alive'],
@@ -108,6 +114,9 @@ function stop(): void {
       failed: failures.length,
       maybeApplied: failures.filter((f) => f.reached).length,
       toldToClose,
+      // From the first failed answer to the last one, and the longest time between two 200s.
+      failureWindowMs: failedAt.length > 0 ? Math.max(...failedAt) - Math.min(...failedAt) : 0,
+      longestGapMs,
       failuresByKind: byKind,
       firstFailures: failures.slice(0, 10),
     })}\n`);

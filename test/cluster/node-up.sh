@@ -351,13 +351,13 @@ iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1 || fail_component kube-router "h
 echo "node-up.sh: kube-router (network policies) running in $(( $(date +%s) - t ))s"
 
 # --- storage: a few classless hostPath PersistentVolumes for volumeClaimTemplates --------------------------------
-for n in $(seq 0 15); do
+for n in $(seq 0 23); do
   mkdir -p "$node_dir/pv/pv$n"
   # Redis runs as uid 999 and fsGroup does not apply to hostPath: the directory must be writable by anyone.
   chmod 0777 "$node_dir/pv/pv$n"
 done
 kubectl_admin apply -f - >/dev/null <<EOF
-$(for n in $(seq 0 15); do cat <<PV
+$(for n in $(seq 0 23); do cat <<PV
 ---
 apiVersion: v1
 kind: PersistentVolume

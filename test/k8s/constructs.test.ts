@@ -3,6 +3,8 @@ import { App, Chart } from 'cdk8s';
 import { Api } from '../../k8s/lib/api.js';
 import { names } from '../../k8s/lib/labels.js';
 import { Redis } from '../../k8s/lib/redis.js';
+import { RedisReplication } from '../../k8s/lib/redis-replication.js';
+import { ReasChart } from '../../k8s/lib/reas-chart.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a manifest is untyped JSON; the assertions check it
 type Manifest = any;
@@ -73,5 +75,28 @@ describe('names', () => {
     expect(names.redis(release)).to.equal(`${'a'.repeat(45)}-redis`);
     expect(names.api('x'.repeat(70))).to.have.length(63);
     expect(names.api(`${'x'.repeat(62)}-y`)).to.equal('x'.repeat(62));
+  });
+});
+
+describe('RedisReplication construct', () => {
+  it('lists every Sentinel by its pod name in the headless Service, and hands that list to the API in ReasChart', () => {
+    const app = new App();
+    const chart = new ReasChart(app, 'reas', { release: 'shop', namespace: 'apps', redisArchitecture: 'replication' });
+    const sentinels = 'shop-redis-0.shop-redis-headless:26379,shop-redis-1.shop-redis-headless:26379,shop-redis-2.shop-redis-headless:26379';
+    expect((chart.redis as RedisReplication).sentinels).to.equal(sentinels);
+    const api = chart.toJson().find((o: Manifest) => o.kind === 'Deployment');
+    const env = Object.fromEntries(api.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).to.include({ REDIS_SENTINELS: sentinels, REDIS_SENTINEL_MASTER: 'mymaster', REDIS_URL: 'redis://shop-redis:6379' });
+  });
+
+  it('refuses a quorum the three Sentinels cannot reach, and replication with an external Redis', () => {
+    expect(() => synth((c) => new RedisReplication(c, 'redis', { release: 'reas', namespace: 'reas', sentinel: { quorum: 4 } }))).to.throw(/quorum must be 1-3/);
+    expect(() => synth((c) => new RedisReplication(c, 'redis', { release: 'reas', namespace: 'reas', sentinel: { quorum: 0 } }))).to.throw(/quorum must be 1-3/);
+    expect(() => new ReasChart(new App(), 'reas', { redisArchitecture: 'replication', externalRedis: { url: 'redis://cache:6379' } })).to.throw(/cannot be combined with externalRedis/);
+  });
+
+  it('requires one node per pod with podAntiAffinity hard', () => {
+    const sts = synth((c) => new RedisReplication(c, 'redis', { release: 'reas', namespace: 'reas', podAntiAffinity: 'hard' })).find((o) => o.kind === 'StatefulSet');
+    expect(Object.keys(sts.spec.template.spec.affinity.podAntiAffinity)).to.deep.equal(['requiredDuringSchedulingIgnoredDuringExecution']);
   });
 });

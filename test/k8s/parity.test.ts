@@ -43,6 +43,21 @@ const CASES: { name: string; release: string; namespace: string; values: string[
   // helm's own limit on release names: every derived name must be truncated alike.
   { name: 'a 53-character release name', release: LONG_RELEASE, namespace: 'reas', values: [], props: { release: LONG_RELEASE } },
   { name: 'autoscaling on', release: 'reas', namespace: 'reas', values: [], set: { 'api.autoscaling.enabled': 'true' }, props: { apiAutoscaling: {} } },
+  { name: 'replication', release: 'reas', namespace: 'reas', values: ['ci/replication-values.yaml'], props: { redisArchitecture: 'replication' } },
+  {
+    name: 'replication with other Sentinel settings, persistence off, another release and namespace',
+    release: 'shop',
+    namespace: 'shop-dev',
+    values: ['ci/replication-values.yaml', 'ci/persistence-off-values.yaml'],
+    set: { 'redis.sentinel.quorum': '3', 'redis.sentinel.downAfterMilliseconds': '2000', 'redis.sentinel.failoverTimeout': '20000' },
+    props: {
+      release: 'shop',
+      namespace: 'shop-dev',
+      redisArchitecture: 'replication',
+      redisPersistence: { enabled: false },
+      redisSentinel: { quorum: 3, downAfterMilliseconds: 2000, failoverTimeout: 20000 },
+    },
+  },
   { name: 'another release and namespace', release: 'shop', namespace: 'shop-dev', values: [], props: { release: 'shop', namespace: 'shop-dev' } },
 ];
 

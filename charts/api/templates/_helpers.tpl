@@ -73,3 +73,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s redis-password" (include "api.redisFullname" .) -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+Replication mode of the bundled Redis (global.redis.architecture=replication): the Sentinels as REDIS_SENTINELS,
+one per Redis pod by its name in the headless Service (same rule as charts/redis); empty otherwise.
+*/}}
+{{- define "api.redisSentinels" -}}
+{{- $global := .Values.global | default dict -}}
+{{- $ext := include "api.externalRedis" . | fromYaml -}}
+{{- if and (not $ext.url) (eq (dig "redis" "architecture" "standalone" $global) "replication") -}}
+{{- $sts := include "api.redisFullname" . -}}
+{{- $headless := printf "%s-headless" $sts | trunc 63 | trimSuffix "-" -}}
+{{- $sentinels := list -}}
+{{- range $i := until 3 -}}
+{{- $sentinels = append $sentinels (printf "%s-%d.%s:26379" $sts $i $headless) -}}
+{{- end -}}
+{{- join "," $sentinels -}}
+{{- end -}}
+{{- end }}

@@ -58,3 +58,39 @@ rotating the password: that happens under `helm template --is-upgrade` and `helm
 {{- end -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+standalone (one Redis, today's chart) or replication (three Redis pods with a Sentinel each, see docs/ha.md). The
+value sits in global (global.redis.architecture) because the api subchart must follow it too, and Helm shares only
+global between subcharts.
+*/}}
+{{- define "redis.architecture" -}}
+{{- dig "redis" "architecture" "standalone" (.Values.global | default dict) -}}
+{{- end }}
+
+{{/* Replication mode: the Redis pods' full DNS names through the headless Service, space-separated, by ordinal. */}}
+{{- define "redis.nodes" -}}
+{{- $names := list -}}
+{{- range $i := until 3 -}}
+{{- $names = append $names (printf "%s-%d.%s.%s.svc.%s" (include "redis.fullname" $) $i (include "redis.headlessName" $) $.Release.Namespace $.Values.clusterDomain) -}}
+{{- end -}}
+{{- join " " $names -}}
+{{- end }}
+
+{{/* Replication mode: the environment of the Redis and Sentinel containers; (list . failoverWaitSeconds). */}}
+{{- define "redis.replicationEnv" -}}
+{{- $ := index . 0 -}}
+- name: REDIS_NODES
+  value: {{ include "redis.nodes" $ | quote }}
+- name: REDIS_PASSWORD_FILE
+  value: /var/run/secrets/reas/redis-password
+- name: SENTINEL_MASTER_SET
+  value: mymaster
+- name: FAILOVER_WAIT_SECONDS
+  value: {{ index . 1 | quote }}
+{{- end }}
+
+{{/* Replication mode: an authenticated PING on a port, the password read from the mounted file (not the env). */}}
+{{- define "redis.replicationPing" -}}
+["/bin/sh", "-c", "REDISCLI_AUTH=$(cat \"$REDIS_PASSWORD_FILE\") redis-cli -h 127.0.0.1 -p {{ . }} ping | grep -qx PONG"]
+{{- end }}
