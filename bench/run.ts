@@ -239,7 +239,7 @@ async function main(): Promise<number> {
     const scaling: ScalingPoint[] = [];
     for (const connections of opts.scaling) {
       for (const route of opts.scalingRoutes) {
-        for (const server of running) {
+        for (const server of running.filter((r) => [SERVICE, BASELINE, GIN, GIN_NEW].includes(r.spec.name))) {
           const sampler = new ProcessSampler(server.pid);
           // At 1024 connections on 2 shared cores a slow answer is a finding, not a failure: wait up to 10 s.
           const r = await load(server, route, opts.scalingDuration, connections, scalingTimeoutSeconds);
