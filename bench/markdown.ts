@@ -42,7 +42,7 @@ const out: string[] = [];
 out.push(`Run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: \`${r.command}\``);
 out.push('');
 out.push(
-  `Machine: ${m.nproc} vCPU (${m.cpuModel}), ${m.memoryTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}, ${m.redis.replace(/ sha=.*$/, '')}; ` +
+  `Machine: ${m.nproc} vCPU (${m.cpuModel}), ${m.memoryTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}${r.options.node === undefined ? '' : ` (the bench; the Node servers ran \`${r.options.node}\`)`}, ${m.redis.replace(/ sha=.*$/, '')}; ` +
     `load average at start ${m.loadAverageAtStart.join(' / ')}. Load: ${r.loadGenerator}; ${r.options.rounds} rounds of ${r.options.duration} s per route and server after ${r.options.warmup} s of warm-up each.`,
 );
 out.push('');
