@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { Machine, ImageSize } from './lib/environment.js';
 import type { BenchOptions, RouteName } from './lib/options.js';
-import { routeLabels, type Comparison, type Measurement, type ServerSummary, type Target } from './lib/report.js';
+import { routeLabels, type Comparison, type Measurement, type ScalingPoint, type ServerSummary, type Target } from './lib/report.js';
+import type { IdleMemory } from './lib/idle-connections.js';
 
 interface Results {
   startedAt: string;
@@ -15,6 +16,8 @@ interface Results {
   servers: { name: string }[];
   ready: Record<string, { samplesMs: number[]; medianMs: number }>;
   measurements: Measurement[];
+  scaling?: ScalingPoint[];
+  idleConnections?: Record<string, IdleMemory>;
   summaries: Record<string, ServerSummary>;
   comparisons: Comparison[];
   highWaterMb: Record<string, number | null>;
@@ -39,7 +42,7 @@ const out: string[] = [];
 out.push(`Run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC: \`${r.command}\``);
 out.push('');
 out.push(
-  `Machine: ${m.nproc} vCPU (${m.cpuModel}), ${m.memoryTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}, ${m.redis.replace(/ sha=.*$/, '')}; ` +
+  `Machine: ${m.nproc} vCPU (${m.cpuModel}), ${m.memoryTotalGiB} GiB RAM, ${m.kernel}, Node ${m.node}${r.options.node === undefined ? '' : ` (the bench; the Node servers ran \`${r.options.node}\`)`}, ${m.redis.replace(/ sha=.*$/, '')}; ` +
     `load average at start ${m.loadAverageAtStart.join(' / ')}. Load: ${r.loadGenerator}; ${r.options.rounds} rounds of ${r.options.duration} s per route and server after ${r.options.warmup} s of warm-up each.`,
 );
 out.push('');
@@ -78,9 +81,39 @@ if (extra.length > 0) {
     ),
   );
 }
+const scaling = r.scaling ?? [];
+if (scaling.length > 0) {
+  const servers = [...new Set(scaling.map((p) => p.server))];
+  out.push('');
+  out.push(
+    table(
+      ['route', 'connections', ...servers.map((s) => `${s} req/s / p99 ms`)],
+      [...new Set(scaling.map((p) => p.route))].flatMap((route) =>
+        [...new Set(scaling.map((p) => p.connections))].map((connections) => [
+          routeLabels[route],
+          connections,
+          ...servers.map((server) => {
+            const p = scaling.find((x) => x.route === route && x.connections === connections && x.server === server);
+            return p === undefined ? '' : `${p.requestsPerSecond} / ${p.p99Ms.toFixed(1)}`;
+          }),
+        ]),
+      ),
+    ),
+  );
+}
+const idle = Object.entries(r.idleConnections ?? {});
+if (idle.length > 0) {
+  out.push('');
+  out.push(
+    table(
+      ['server', 'idle keep-alive connections', 'RSS before MB', 'RSS after MB', 'MB per 1000 connections'],
+      idle.map(([name, m]) => [name, m.connections, m.rssBeforeMb, m.rssAfterMb, `**${m.mbPer1000}**`]),
+    ),
+  );
+}
 out.push('');
 out.push(
-  `Start to first 200 on /readyz (median of ${r.options.readySamples}): ${main.map((n) => `${n} **${r.ready[n]!.medianMs} ms** (${r.ready[n]!.samplesMs.join(', ')})`).join('; ')}. ` +
+  `Start to first 200 on /readyz (median of ${r.options.readySamples}): ${Object.keys(r.ready).map((n) => `${n} **${r.ready[n]!.medianMs} ms** (${r.ready[n]!.samplesMs.join(', ')})`).join('; ')}. ` +
     `RSS high-water mark at the end: ${Object.entries(r.highWaterMb).map(([k, v]) => `${k} ${v ?? 'n/a'} MB`).join(', ')}. ` +
     `API image \`${r.image.image}\`: ${'mb' in r.image ? `${r.image.mb} MB` : `not measured (${r.image.notMeasured})`}.`,
 );

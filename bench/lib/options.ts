@@ -18,6 +18,21 @@ export interface BenchOptions {
   readonly studyAutoPipelining: boolean;
   /** Also run a minimal Koa + @koa/router server, to split the gap into Koa's cost and the service's. */
   readonly koaFloor: boolean;
+  /** Run the gin peer (gin.Default() and gin.New()) beside the Node servers; needs Go. */
+  readonly gin: boolean;
+  /** node binary for the Node servers; undefined = the one running the bench. */
+  readonly node: string | undefined;
+  /** Also run the service under this node binary, as "service (node vX)". */
+  readonly compareNode: string | undefined;
+  /** Also run another build of the service (a dist/ folder), as "service (before)". */
+  readonly before: string | undefined;
+  /** Connection counts of the scaling phase (one short run per count, server and scaling route); empty = none. */
+  readonly scaling: readonly number[];
+  readonly scalingRoutes: readonly RouteName[];
+  /** Seconds of load per scaling run. */
+  readonly scalingDuration: number;
+  /** Keep-alive connections opened and left idle against a fresh process of each server, for memory per connection; 0 = skip. */
+  readonly idleConnections: number;
   /** Write a V8 CPU profile of the service (one per process) into the results folder. */
   readonly cpuProf: boolean;
   readonly logLevel: string;
@@ -39,6 +54,14 @@ const usage = `Usage: npm run bench -- [options]   (or: npx tsx bench/run.ts [op
   --ready-samples <n>     start-to-ready samples per server (default 5)
   --study-auto-pipelining also run both servers with ioredis auto-pipelining off
   --koa-floor             also run bench/koa-floor-server.js (Koa + router, nothing else)
+  --no-gin                leave out the gin peer (bench/gin-peer, built with Go into the cache; needs Go)
+  --node <path>           node binary for the Node servers (default: the one running the bench)
+  --compare-node <path>   also run the service under this node binary ("service (node vX)")
+  --before <dist dir>     also run another build of the service ("service (before)"), e.g. the previous commit's dist/
+  --scaling <list>        connection counts of the scaling phase (default 16,64,256,1024; none = skip)
+  --scaling-routes <list> routes of the scaling phase (default ok,count)
+  --scaling-duration <s>  whole seconds per scaling run (default 3)
+  --idle-connections <n>  idle keep-alive connections held against each server for memory per connection (default 1000, 0 = skip)
   --cpu-prof              write a CPU profile of every server into profiles/ next to --out
   --log-level <level>     the service's LOG_LEVEL (default info, as shipped)
   --image <ref>           API image whose size is reported when Docker has it (default reas:<version>)
@@ -68,6 +91,14 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
       'ready-samples': { type: 'string', default: '5' },
       'study-auto-pipelining': { type: 'boolean', default: false },
       'koa-floor': { type: 'boolean', default: false },
+      'no-gin': { type: 'boolean', default: false },
+      node: { type: 'string' },
+      'compare-node': { type: 'string' },
+      before: { type: 'string' },
+      scaling: { type: 'string', default: '16,64,256,1024' },
+      'scaling-routes': { type: 'string', default: 'ok,count' },
+      'scaling-duration': { type: 'string', default: '3' },
+      'idle-connections': { type: 'string', default: '1000' },
       'cpu-prof': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       image: { type: 'string', default: `reas:${version}` },
@@ -78,10 +109,15 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
     },
   });
   if (values.help) return 'help';
-  const routes = values.routes.split(',').map((r) => r.trim());
-  for (const r of routes) {
-    if (!(routeNames as readonly string[]).includes(r)) throw new Error(`--routes: unknown route "${r}" (known: ${routeNames.join(', ')})`);
-  }
+  const routeList = (option: string, raw: string): RouteName[] => {
+    const list = raw.split(',').map((r) => r.trim());
+    for (const r of list) {
+      if (!(routeNames as readonly string[]).includes(r)) throw new Error(`--${option}: unknown route "${r}" (known: ${routeNames.join(', ')})`);
+    }
+    return list as RouteName[];
+  };
+  const routes = routeList('routes', values.routes);
+  const scaling = values.scaling === 'none' ? [] : values.scaling.split(',').map((c) => positive('scaling', c.trim(), { integer: true }));
   // wrk takes whole seconds only.
   const duration = positive('duration', values.duration, { integer: true });
   const warmup = positive('warmup', values.warmup, { integer: true, allowZero: true });
@@ -94,10 +130,18 @@ export function parseOptions(argv: readonly string[], version: string): BenchOpt
     rounds: positive('rounds', values.rounds, { integer: true }),
     connections,
     threads,
-    routes: routes as RouteName[],
+    routes,
     readySamples: positive('ready-samples', values['ready-samples'], { integer: true }),
     studyAutoPipelining: values['study-auto-pipelining'],
     koaFloor: values['koa-floor'],
+    gin: !values['no-gin'],
+    node: values.node,
+    compareNode: values['compare-node'],
+    before: values.before,
+    scaling,
+    scalingRoutes: routeList('scaling-routes', values['scaling-routes']),
+    scalingDuration: positive('scaling-duration', values['scaling-duration'], { integer: true }),
+    idleConnections: positive('idle-connections', values['idle-connections'], { integer: true, allowZero: true }),
     cpuProf: values['cpu-prof'],
     logLevel: values['log-level'],
     image: values.image,

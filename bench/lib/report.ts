@@ -51,6 +51,19 @@ export interface Comparison {
   readonly medianCpuEfficiencyRatio: number | null;
 }
 
+/** One run of the scaling phase: a server at a connection count on one route. */
+export interface ScalingPoint {
+  readonly connections: number;
+  readonly route: RouteName;
+  readonly server: string;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly peakRssMb: number;
+  readonly cpuUsPerRequest: number | null;
+  readonly errors: number;
+}
+
 export interface Target {
   readonly name: string;
   readonly value: number | null;
@@ -150,4 +163,66 @@ export function comparisonTable(comparisons: readonly Comparison[]): string {
       c.medianCpuEfficiencyRatio === null ? 'n/a' : c.medianCpuEfficiencyRatio.toFixed(3),
     ]),
   ]);
+}
+
+/** req/s and p99 per connection count (rows) and server (columns), one table per route. */
+export function scalingTable(points: readonly ScalingPoint[]): string {
+  const servers = [...new Set(points.map((p) => p.server))];
+  const rows: string[][] = [['route  connections', ...servers.map((s) => `${s} req/s | p99 ms`)]];
+  for (const route of [...new Set(points.map((p) => p.route))]) {
+    for (const connections of [...new Set(points.map((p) => p.connections))]) {
+      rows.push([
+        `${routeLabels[route]}  ${connections}`,
+        ...servers.map((server) => {
+          const p = points.find((x) => x.route === route && x.connections === connections && x.server === server);
+          return p === undefined ? '' : `${p.requestsPerSecond} | ${p.p99Ms.toFixed(2)}`;
+        }),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export interface TargetInputs {
+  readonly routes: readonly RouteName[];
+  readonly comparisons: readonly Comparison[];
+  readonly summaries: ReadonlyMap<string, ServerSummary>;
+  /** Name of the gin peer's row (gin.Default()), or undefined when it was not run. */
+  readonly gin: string | undefined;
+  readonly readyMs: number;
+  readonly counterExact: boolean;
+}
+
+/**
+ * The targets of issue 15, all as ratios within the same run: ahead of the gin peer on every route
+ * (req/s and p99), within 10 % of bare Node on the routes where Redis is the work (req/s, and CPU
+ * per request within 1.15x), RSS and start-up bounds, and an exact counter.
+ */
+export function issueTargets({ routes, comparisons, summaries, gin, readyMs, counterExact }: TargetInputs): Target[] {
+  const targets: Target[] = [];
+  const find = (route: RouteName, numerator: string, denominator: string) =>
+    comparisons.find((x) => x.route === route && x.numerator === numerator && x.denominator === denominator);
+  if (gin !== undefined) {
+    for (const route of routes) {
+      const c = find(route, 'service', gin);
+      if (c === undefined) continue;
+      targets.push({ name: `${routeLabels[route]} req/s service/gin (median ratio)`, value: c.medianRatio, limit: '>= 1.0', met: c.medianRatio >= 1 });
+      const p99 = summaries.get(`${route}|service`)!.medianP99Ms;
+      const ginP99 = summaries.get(`${route}|${gin}`)!.medianP99Ms;
+      targets.push({ name: `${routeLabels[route]} p99 ms service (gin: ${ginP99.toFixed(2)})`, value: p99, limit: `<= ${ginP99.toFixed(2)}`, met: p99 <= ginP99 });
+    }
+  }
+  for (const route of routes.filter((r) => r === 'inc' || r === 'count')) {
+    const c = find(route, 'service', 'baseline');
+    if (c === undefined) continue;
+    targets.push({ name: `${routeLabels[route]} req/s service/baseline (median ratio)`, value: c.medianRatio, limit: '>= 0.9', met: c.medianRatio >= 0.9 });
+    // The per-round CPU ratio is baseline/service; its reciprocal is the service's cost in baselines.
+    const cost = c.medianCpuEfficiencyRatio === null ? null : round(1 / c.medianCpuEfficiencyRatio, 3);
+    targets.push({ name: `${routeLabels[route]} CPU us/req service/baseline (median ratio)`, value: cost, limit: '<= 1.15', met: cost !== null && cost <= 1.15 });
+  }
+  const peakRss = Math.max(...routes.map((route) => summaries.get(`${route}|service`)!.peakRssMb));
+  targets.push({ name: 'service peak RSS MB under load', value: peakRss, limit: '< 120', met: peakRss < 120 });
+  targets.push({ name: 'service start-to-ready ms (median)', value: readyMs, limit: '< 500', met: readyMs < 500 });
+  targets.push({ name: 'counter exact over the whole run', value: counterExact ? 1 : 0, limit: '= 1 (exact)', met: counterExact });
+  return targets;
 }

@@ -8,7 +8,7 @@ import { freePort } from '../../test/helpers/free-port.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export type ServerKind = 'service' | 'baseline' | 'koa-floor';
+export type ServerKind = 'service' | 'baseline' | 'koa-floor' | 'gin';
 
 export interface ServerSpec {
   /** Label in tables and JSON, e.g. "service" or "baseline (no auto-pipelining)". */
@@ -20,6 +20,12 @@ export interface ServerSpec {
   readonly routes?: readonly string[];
   /** More environment for the service (Sentinel mode's REDIS_SENTINELS, ...). */
   readonly env?: Readonly<Record<string, string>>;
+  /** For kind gin: gin.Default() (Logger + Recovery, as a typical service runs it) or gin.New(). */
+  readonly ginEngine?: 'default' | 'new';
+  /** For kind service: the compiled service to run (its server.js); undefined = this checkout's dist/. */
+  readonly dist?: string;
+  /** For the Node servers: the node binary; undefined = the one running the bench. */
+  readonly nodePath?: string;
 }
 
 export interface ServerEnv {
@@ -30,6 +36,8 @@ export interface ServerEnv {
   readonly logFile: string;
   /** When set, the server writes a V8 CPU profile into this folder when it exits. */
   readonly cpuProfDir?: string;
+  /** The built gin peer (bench/lib/gin-peer.ts), needed by specs of kind gin. */
+  readonly ginBinary?: string;
 }
 
 export interface RunningServer {
@@ -50,20 +58,25 @@ export function profileName(spec: ServerSpec): string {
   return `${spec.name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase()}.cpuprofile`;
 }
 
-function commandFor(spec: ServerSpec, env: ServerEnv): { args: string[]; extraEnv: Record<string, string> } {
+function commandFor(spec: ServerSpec, env: ServerEnv): { command: string; args: string[]; extraEnv: Record<string, string> } {
+  if (spec.kind === 'gin') {
+    if (env.ginBinary === undefined) throw new Error(`${spec.name}: the gin peer was not built`);
+    return { command: env.ginBinary, args: [], extraEnv: { GIN_ENGINE: spec.ginEngine ?? 'default' } };
+  }
+  const command = spec.nodePath ?? process.execPath;
   const args: string[] = [];
   if (env.cpuProfDir !== undefined) args.push('--cpu-prof', '--cpu-prof-dir', env.cpuProfDir, '--cpu-prof-name', profileName(spec));
   if (spec.kind === 'baseline' || spec.kind === 'koa-floor') {
     args.push(path.join(repoRoot, `bench/${spec.kind}-server.js`));
-    return { args, extraEnv: { BASELINE_AUTO_PIPELINING: String(spec.autoPipelining ?? true) } };
+    return { command, args, extraEnv: { BASELINE_AUTO_PIPELINING: String(spec.autoPipelining ?? true) } };
   }
   const extraEnv: Record<string, string> = { LOG_LEVEL: env.logLevel };
   if (spec.autoPipelining !== undefined) {
     args.push('--import', path.join(repoRoot, 'bench/auto-pipelining-override.js'));
     extraEnv.REAS_BENCH_AUTO_PIPELINING = String(spec.autoPipelining);
   }
-  args.push(path.join(repoRoot, 'dist/server.js'));
-  return { args, extraEnv };
+  args.push(path.join(spec.dist ?? path.join(repoRoot, 'dist'), 'server.js'));
+  return { command, args, extraEnv };
 }
 
 function getStatus(port: number, urlPath: string): Promise<number> {
@@ -93,10 +106,10 @@ function logTail(file: string): string {
 /** Starts a server on a free port and resolves once GET /readyz answers 200 (within 15 s). */
 export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<RunningServer> {
   const port = await freePort();
-  const { args, extraEnv } = commandFor(spec, env);
+  const { command, args, extraEnv } = commandFor(spec, env);
   const fd = openSync(env.logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd: repoRoot,
     stdio: ['ignore', fd, fd],
     env: {
@@ -111,7 +124,7 @@ export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<Run
   });
   closeSync(fd);
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${spec.name}: ${process.execPath} ${args.join(' ')}`);
+  if (pid === undefined) throw new Error(`could not start ${spec.name}: ${command} ${args.join(' ')}`);
 
   const deadline = started + 15_000;
   let readyMs: number | undefined;

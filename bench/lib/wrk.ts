@@ -70,15 +70,28 @@ export interface WrkRun {
   readonly seconds: number;
   readonly connections: number;
   readonly threads: number;
+  /**
+   * Seconds of the run during which nothing new is sent, so answers in flight still arrive
+   * (default drainTailSeconds). A request can only be counted if its answer lands in this tail: for
+   * routes that change the counter under heavy load, give it wrk's timeout (2 s), past which a
+   * request is an error anyway.
+   */
+  readonly tailSeconds?: number;
+  /** Seconds after which a request counts as timed out (default wrkTimeoutSeconds). */
+  readonly timeoutSeconds?: number;
 }
 
+/** wrk's --timeout: a request unanswered this long counts as an error. */
+export const wrkTimeoutSeconds = 2;
+
 export async function runWrk(run: WrkRun): Promise<WrkResult> {
-  const active = run.seconds - drainTailSeconds;
+  const active = run.seconds - (run.tailSeconds ?? drainTailSeconds);
+  if (active <= 0) throw new Error(`wrk run of ${run.seconds} s leaves no time to send after a tail of ${run.tailSeconds} s`);
   const args = [
     '-t', String(run.threads),
     '-c', String(run.connections),
     '-d', `${run.seconds}s`,
-    '--timeout', '2s',
+    '--timeout', `${run.timeoutSeconds ?? wrkTimeoutSeconds}s`,
     '-s', luaScript,
     run.url,
     '--', run.method, active.toFixed(3),

@@ -21,6 +21,8 @@ interface BenchResult {
 }
 
 // The benchmark itself, shrunk to ~1 s per route and server, so that the script cannot rot unnoticed.
+// Go-free and cheap: the gin peer, the scaling phase and the idle-connection check are `npm run bench`'s
+// (test/bench-gin/ runs them on request).
 describe('npm run bench (bench/run.ts)', function () {
   this.timeout(180_000);
   let dir: string;
@@ -32,7 +34,7 @@ describe('npm run bench (bench/run.ts)', function () {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'reas-bench-'));
     const out = path.join(dir, 'result.json');
-    const args = ['--import', 'tsx', 'bench/run.ts', '--duration', '1', '--warmup', '0', '--rounds', '1', '--ready-samples', '1', '--routes', routes.join(','), '--out', out];
+    const args = ['--import', 'tsx', 'bench/run.ts', '--duration', '1', '--warmup', '0', '--rounds', '1', '--ready-samples', '1', '--routes', routes.join(','), '--no-gin', '--scaling', 'none', '--idle-connections', '0', '--out', out];
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     stdout = '';
     stderr = '';

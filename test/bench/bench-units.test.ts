@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseOptions } from '../../bench/lib/options.js';
-import { compare, type Measurement } from '../../bench/lib/report.js';
+import { compare, issueTargets, summarize, type Measurement } from '../../bench/lib/report.js';
 import { median } from '../../bench/lib/stats.js';
 
 function measurement(round: number, server: string, requestsPerSecond: number, cpuUsPerRequest: number | null): Measurement {
@@ -53,6 +53,39 @@ describe('bench compare', () => {
   });
 });
 
+describe('bench issueTargets', () => {
+  // One round: service 900 req/s, 60 us/req, p99 2; baseline 1000 req/s, 55 us/req; gin 800 req/s, p99 3.
+  const runs = [
+    { ...measurement(1, 'service', 900, 60), p99Ms: 2 },
+    measurement(1, 'baseline', 1000, 55),
+    { ...measurement(1, 'gin', 800, 40), p99Ms: 3 },
+  ];
+  const summaries = new Map(['service', 'baseline', 'gin'].map((s) => [`inc|${s}`, summarize(runs, 'inc', s)]));
+  const comparisons = [compare(runs, 'inc', 'service', 'baseline'), compare(runs, 'inc', 'service', 'gin')];
+  const targets = issueTargets({ routes: ['inc'], comparisons, summaries, gin: 'gin', readyMs: 600, counterExact: true });
+  const byName = (name: string) => targets.find((t) => t.name.startsWith(name));
+
+  it('holds the service to the gin peer on req/s and p99', () => {
+    expect(byName('POST /inc req/s service/gin')).to.include({ value: 1.125, met: true });
+    expect(byName('POST /inc p99 ms service')).to.include({ value: 2, limit: '<= 3.00', met: true });
+  });
+
+  it('holds the service within 0.9x of bare Node on req/s and 1.15x on CPU per request', () => {
+    expect(byName('POST /inc req/s service/baseline')).to.include({ value: 0.9, met: true });
+    expect(byName('POST /inc CPU us/req service/baseline')).to.include({ value: 1.091, met: true });
+  });
+
+  it('reports a start-to-ready over 500 ms as missed and an exact counter as met', () => {
+    expect(byName('service start-to-ready')).to.include({ value: 600, met: false });
+    expect(byName('counter exact')).to.include({ met: true });
+  });
+
+  it('leaves out the gin targets when the peer did not run', () => {
+    const without = issueTargets({ routes: ['inc'], comparisons, summaries, gin: undefined, readyMs: 100, counterExact: true });
+    expect(without.some((t) => t.name.includes('gin'))).to.equal(false);
+  });
+});
+
 describe('bench options', () => {
   it('defaults to 64 connections, 1 wrk thread, 3 rounds of 10 s after 3 s of warm-up, on inc, count and ok', () => {
     const o = parseOptions([], '1.2.3');
@@ -76,6 +109,11 @@ describe('bench options', () => {
 
   it('refuses more wrk threads than connections', () => {
     expect(() => parseOptions(['--threads', '4', '--connections', '2'], '0.1.0')).to.throw('--threads must not exceed --connections');
+  });
+
+  it('runs the gin peer, the scaling phase and the idle-connection check unless told not to', () => {
+    expect(parseOptions([], '0.1.0')).to.deep.include({ gin: true, scaling: [16, 64, 256, 1024], scalingRoutes: ['ok', 'count'], idleConnections: 1000 });
+    expect(parseOptions(['--no-gin', '--scaling', 'none', '--idle-connections', '0'], '0.1.0')).to.deep.include({ gin: false, scaling: [], idleConnections: 0 });
   });
 
   it('refuses an unknown flag', () => {
