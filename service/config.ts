@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { redactUrl } from './redact.js';
 
 /**
  * The service's whole configuration, read from the environment once at start.
@@ -63,6 +64,11 @@ const envSchema = z.object({
   MAX_BODY_BYTES: integer(0, 1_048_576).default(1024),
 });
 
+/** A value as an error message may show it: a URL without its credentials. */
+function shown(name: string, value: unknown): unknown {
+  return name === 'REDIS_URL' && typeof value === 'string' ? redactUrl(value) : value;
+}
+
 function readPasswordFile(path: string): string {
   let content: string;
   try {
@@ -92,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
-      const given = name in present ? ` (got ${JSON.stringify(present[name])})` : '';
+      const given = name in present && name !== 'REDIS_PASSWORD' ? ` (got ${JSON.stringify(shown(name, present[name]))})` : '';
       return `${name}: ${issue.message}${given}`;
     });
     throw new ConfigError(messages.join('; '));

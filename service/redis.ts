@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { redactUrl } from './redact.js';
 
 export type { Redis };
 
@@ -43,11 +44,4 @@ export function createRedis(config: Config, logger: Logger): Redis {
   });
   redis.on('ready', () => logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready'));
   return redis;
-}
-
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
 }

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { createRedis, redactUrl, type Redis } from './redis.js';
+import { createRedis, type Redis } from './redis.js';
+import { redactUrl, scrubber, secretsOf } from './redact.js';
 import { createMetrics } from './metrics.js';
 import { createApp } from './app.js';
 import { trackConnections, type ConnectionDrain } from './connection-drain.js';
@@ -13,6 +14,9 @@ import { trackConnections, type ConnectionDrain } from './connection-drain.js';
  * closed under its request. A client that sends at least once a second never sees a reset.
  */
 const IDLE_GRACE_MS = 1000;
+
+/** Set once the configuration is known: what the last-resort error paths write goes through it. */
+let scrub = (text: string) => text;
 
 /**
  * The only entry point that listens. It validates config, starts the HTTP server on 0.0.0.0,
@@ -32,7 +36,19 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger(config.logLevel);
+  const secrets = secretsOf(config);
+  scrub = scrubber(secrets);
+  const logger = createLogger(config.logLevel, { secrets });
+  // Node's default for these prints the error with all its properties to stderr: an ioredis error
+  // carries its command's arguments. Logged through the redacting logger instead, then exit 1 as Node would.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    exit(logger, 1);
+  });
+  process.on('unhandledRejection', (error) => {
+    logger.fatal({ err: error }, 'unhandled rejection');
+    exit(logger, 1);
+  });
   const redis = createRedis(config, logger);
   const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }) });
   const server = createServer();
@@ -101,6 +117,6 @@ async function stopRedis(redis: Redis): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`reas: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(scrub(`reas: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
   process.exit(1);
 });

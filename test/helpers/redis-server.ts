@@ -10,6 +10,8 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Keep data across restart() with an append-only file in a private directory. @default true */
   readonly persistent?: boolean;
+  /** Listen on this port (e.g. a server that replaces another one). @default a free port */
+  readonly port?: number;
 }
 
 /** A real, throwaway redis-server on 127.0.0.1 and a free port. */
@@ -36,7 +38,7 @@ export const redisInstallHint =
   'macOS: `brew install redis`) and run the tests again';
 
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'reas-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
   args.push('--appendonly', options.persistent === false ? 'no' : 'yes', '--appendfsync', 'always');
