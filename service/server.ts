@@ -52,8 +52,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config, logger);
   const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }) });
   const server = createServer();
-  const drain = trackConnections(server, { idleGraceMs: IDLE_GRACE_MS });
-  server.on('request', app.callback());
+  const drain = trackConnections(server, app.callback(), { idleGraceMs: IDLE_GRACE_MS });
   // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
   // send a request on a connection Node is closing.
   server.keepAliveTimeout = 65_000;
