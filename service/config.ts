@@ -44,8 +44,13 @@ const redisUrl = z
         return false;
       }
     },
-    { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
-  );
+    { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379', abort: true },
+  )
+  // The path is the database index; ioredis would send anything else to SELECT, and a refused SELECT
+  // crashed the process after start instead of failing here.
+  .refine((value) => /^\/?(\d{1,9})?$/.test(new URL(value).pathname), {
+    message: 'must have no path or a database index as its path, e.g. redis://127.0.0.1:6379/0',
+  });
 
 // Each variable is optional in the environment; defaults are applied here, in one place.
 const envSchema = z.object({

@@ -33,6 +33,22 @@ export function createRedis(config: Config, logger: Logger): Redis {
     // Concurrent requests share one round trip: see BENCHMARKS.md for the measured effect.
     enableAutoPipelining: true,
   });
+  // ioredis sends the URL's SELECT on every new connection and carries on when Redis refuses it
+  // (an index past the server's `databases`): the counter would then live in database 0. A refused
+  // SELECT (answered before the ready check, so before 'ready') makes the connection unusable: it is
+  // dropped as it becomes ready and retried like any failed connection, so the service stays not ready.
+  let selectRefused = false;
+  redis.on('error', (error: Error & { command?: { name?: string } }) => {
+    if (error.command?.name === 'select') selectRefused = true;
+  });
+  redis.prependListener('ready', () => {
+    if (selectRefused) {
+      selectRefused = false;
+      redis.disconnect(true);
+      return;
+    }
+    logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready');
+  });
   let lastErrorLog = 0;
   redis.on('error', (error: Error) => {
     // While Redis is down ioredis reports every reconnection attempt; once a second is enough.
@@ -42,6 +58,5 @@ export function createRedis(config: Config, logger: Logger): Redis {
       logger.warn({ err: error }, 'redis connection error');
     }
   });
-  redis.on('ready', () => logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready'));
   return redis;
 }
