@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createCounter } from './counter.js';
+import { createFailureLog, type FailureLog } from './failure-log.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { bodyLimit } from './middleware/body-limit.js';
@@ -18,20 +19,22 @@ export interface AppDependencies {
   readonly config: Pick<Config, 'counterKey' | 'redisTimeoutMs' | 'maxBodyBytes'>;
   /** @default a fresh registry without process metrics */
   readonly metrics?: Metrics;
+  /** Where failed requests are logged; server.ts flushes it at shutdown. @default one over `logger` */
+  readonly failures?: FailureLog;
 }
 
 /**
  * Builds the Koa app from its dependencies. It never listens: server.ts does, and tests
  * mount `app.callback()` on a server of their own.
  */
-export function createApp({ redis, logger, config, metrics = createMetrics() }: AppDependencies): Koa {
+export function createApp({ redis, logger, config, metrics = createMetrics(), failures = createFailureLog(logger) }: AppDependencies): Koa {
   const app = new Koa();
   const router = new Router();
   healthRoutes(router, redis, config.redisTimeoutMs);
   counterRoutes(router, createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics));
   metricsRoutes(router, metrics);
 
-  app.use(errorHandler(logger));
+  app.use(errorHandler(failures));
   app.use(requestMetrics(metrics, logger));
   app.use(bodyLimit(config.maxBodyBytes));
   app.use(router.routes());

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { createFailureLog, type FailureLog } from './failure-log.js';
 import { redactUrl } from './redact.js';
 
 export type { Redis };
@@ -16,7 +17,7 @@ export const maxReconnectDelayMs = 1000;
  * at twice that, so a stalled Redis cannot hold commands forever. It reconnects by itself,
  * forever, so the service recovers without a restart.
  */
-export function createRedis(config: Config, logger: Logger): Redis {
+export function createRedis(config: Config, logger: Logger, failures: FailureLog = createFailureLog(logger)): Redis {
   const redis = new Redis(config.redisUrl, {
     ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
     connectionName: 'reas',
@@ -47,16 +48,11 @@ export function createRedis(config: Config, logger: Logger): Redis {
       redis.disconnect(true);
       return;
     }
+    failures.flush();
     logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready');
   });
-  let lastErrorLog = 0;
-  redis.on('error', (error: Error) => {
-    // While Redis is down ioredis reports every reconnection attempt; once a second is enough.
-    const now = Date.now();
-    if (now - lastErrorLog >= 1000) {
-      lastErrorLog = now;
-      logger.warn({ err: error }, 'redis connection error');
-    }
-  });
+  // While Redis is down ioredis reports every reconnection attempt: the first is logged, the rest
+  // counted into one summary line per window (failure-log.ts); 'redis ready' says it is over.
+  redis.on('error', (error: Error) => failures.failed('REDIS_CONNECTION_ERROR', { err: error }, 'redis connection error'));
   return redis;
 }

@@ -6,6 +6,7 @@ import { createRedis, type Redis } from './redis.js';
 import { redactUrl, scrubber, secretsOf } from './redact.js';
 import { createMetrics } from './metrics.js';
 import { createApp } from './app.js';
+import { createFailureLog, type FailureLog } from './failure-log.js';
 import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 
 /**
@@ -49,8 +50,9 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'unhandled rejection');
     exit(logger, 1);
   });
-  const redis = createRedis(config, logger);
-  const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }) });
+  const failures = createFailureLog(logger);
+  const redis = createRedis(config, logger, failures);
+  const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }), failures });
   const server = createServer();
   const drain = trackConnections(server, app.callback(), { idleGraceMs: IDLE_GRACE_MS });
   // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
@@ -77,17 +79,25 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    void shutdown(drain, redis, logger, config.shutdownTimeoutMs, signal);
+    void shutdown(drain, redis, logger, failures, config.shutdownTimeoutMs, signal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
 
-async function shutdown(drain: ConnectionDrain, redis: Redis, logger: Logger, timeoutMs: number, signal: string): Promise<void> {
+async function shutdown(
+  drain: ConnectionDrain,
+  redis: Redis,
+  logger: Logger,
+  failures: FailureLog,
+  timeoutMs: number,
+  signal: string,
+): Promise<void> {
   logger.info({ signal, timeoutMs }, 'shutting down: no new connections, finishing in-flight requests');
   const graceful = await drain.close(timeoutMs);
   if (!graceful) logger.error({ timeoutMs }, 'in-flight requests did not finish in time: their connections were closed');
   await stopRedis(redis);
+  failures.flush();
   logger.info({ graceful }, 'stopped');
   exit(logger, graceful ? 0 : 1);
 }
