@@ -16,6 +16,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Longest time a client may take to send a whole request (headers and body). */
+  readonly requestTimeoutMs: number;
+  /** Connections served at once; more are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -67,6 +71,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}` }).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   MAX_BODY_BYTES: integer(0, 1_048_576).default(1024),
+  REQUEST_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  MAX_CONNECTIONS: integer(1, 1_000_000).default(4096),
 });
 
 /** A value as an error message may show it: a URL without its credentials. */
@@ -124,5 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     maxBodyBytes: values.MAX_BODY_BYTES,
+    requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
+    maxConnections: values.MAX_CONNECTIONS,
   });
 }

@@ -53,12 +53,23 @@ async function main(): Promise<void> {
   const failures = createFailureLog(logger);
   const redis = createRedis(config, logger, failures);
   const app = createApp({ redis, logger, config, metrics: createMetrics({ processMetrics: true }), failures });
-  const server = createServer();
+  const server = createServer({
+    // A client gets REQUEST_TIMEOUT_MS to send a whole request (Node's default is 300 s, so a few
+    // slow clients could hold connections for minutes), then 408. Checked every second, not every 30 s.
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+    // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
+    // send a request on a connection Node is closing.
+    keepAliveTimeout: 65_000,
+  });
+  // A connection flood must not take the pod past its memory limit: connections past the cap are
+  // closed as they are accepted (Node's 'drop'), and the first of each burst is logged.
+  server.maxConnections = config.maxConnections;
+  server.on('drop', () =>
+    failures.failed('MAX_CONNECTIONS', { maxConnections: config.maxConnections }, 'connection closed at once: MAX_CONNECTIONS reached'),
+  );
   const drain = trackConnections(server, app.callback(), { idleGraceMs: IDLE_GRACE_MS });
-  // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
-  // send a request on a connection Node is closing.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
 
   try {
     server.listen(config.port, '0.0.0.0');

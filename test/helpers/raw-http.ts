@@ -20,13 +20,15 @@ export class RawConnection {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (this.received += chunk));
     socket.on('error', () => undefined);
-    this.closed = once(socket, 'close').then(() => undefined);
+    // Not events.once: it rejects on the 'error' (a reset) that comes before the close.
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
   static async open(port: number): Promise<RawConnection> {
-    const socket = connect(port, '127.0.0.1');
-    await once(socket, 'connect');
-    return new RawConnection(socket);
+    // Listeners first: a server that closes the connection at once resets it right after 'connect'.
+    const connection = new RawConnection(connect(port, '127.0.0.1'));
+    await once(connection.socket, 'connect');
+    return connection;
   }
 
   write(bytes: string): void {
@@ -38,7 +40,8 @@ export class RawConnection {
     for (;;) {
       const parsed = parseResponses(this.received);
       if (parsed.length >= count || this.socket.destroyed || this.socket.readableEnded) return parsed;
-      await Promise.race([once(this.socket, 'data'), this.closed]);
+      // once() rejects on 'error'; a reset ends the wait like a close does.
+      await Promise.race([once(this.socket, 'data').catch(() => undefined), this.closed]);
     }
   }
 
