@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
