@@ -94,6 +94,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP (a closed terminal, some supervisors' stop signal) killed the process undrained (exit 129).
+  process.on('SIGHUP', onSignal);
+  // SIGUSR1 is not handled here (Node never calls a listener for it): the image starts node with
+  // --disable-sigusr1, so it cannot open the inspector on 127.0.0.1:9229, reachable from the whole pod.
 }
 
 async function shutdown(
