@@ -9,6 +9,7 @@ import { createFailureLog, type FailureLog } from './failure-log.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { bodyLimit } from './middleware/body-limit.js';
+import { trailingSlash } from './middleware/trailing-slash.js';
 import { counterRoutes } from './routes/counter.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -29,7 +30,8 @@ export interface AppDependencies {
  */
 export function createApp({ redis, logger, config, metrics = createMetrics(), failures = createFailureLog(logger) }: AppDependencies): Koa {
   const app = new Koa();
-  const router = new Router();
+  // As gin: paths are case-sensitive, and a trailing slash is another path (redirected by trailingSlash).
+  const router = new Router({ sensitive: true, strict: true });
   healthRoutes(router, redis, config.redisTimeoutMs);
   counterRoutes(router, createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics));
   metricsRoutes(router, metrics);
@@ -39,6 +41,7 @@ export function createApp({ redis, logger, config, metrics = createMetrics(), fa
   app.use(bodyLimit(config.maxBodyBytes));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  app.use(trailingSlash(router));
   // Errors are answered by errorHandler; anything that still reaches Koa (a socket failing
   // mid-response) is logged as JSON, not printed to stderr by Koa's default handler.
   app.on('error', (error: Error) => logger.warn({ err: error }, 'response failed'));

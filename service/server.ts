@@ -70,6 +70,12 @@ async function main(): Promise<void> {
     failures.failed('MAX_CONNECTIONS', { maxConnections: config.maxConnections }, 'connection closed at once: MAX_CONNECTIONS reached'),
   );
   const drain = trackConnections(server, app.callback(), { idleGraceMs: IDLE_GRACE_MS });
+  // Node answers `Expect: 100-continue` with 100 by itself, inviting a body it will refuse. As Go and
+  // nginx do, a Content-Length over MAX_BODY_BYTES gets no 100: the app answers 413 (body-limit.ts) at once.
+  server.on('checkContinue', (request, response) => {
+    if (!(Number(request.headers['content-length']) > config.maxBodyBytes)) response.writeContinue();
+    server.emit('request', request, response);
+  });
 
   try {
     server.listen(config.port, '0.0.0.0');

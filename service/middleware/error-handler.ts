@@ -11,6 +11,8 @@ import { wantsJson } from '../negotiate.js';
 export function errorHandler(failures: FailureLog): Middleware {
   return async function handleErrors(ctx, next) {
     let error: AppError;
+    // Text answers are never to be sniffed into something else (what gin's users add as a middleware).
+    ctx.set('X-Content-Type-Options', 'nosniff');
     try {
       await next();
       if (ctx.body != null) return;
