@@ -6,6 +6,7 @@ import { createRedis, type Redis } from './redis.js';
 import { redactUrl, scrubber, secretsOf } from './redact.js';
 import { createMetrics } from './metrics.js';
 import { createApp } from './app.js';
+import { refuseMalformed } from './protocol-checks.js';
 import { createFailureLog, type FailureLog } from './failure-log.js';
 import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 
@@ -69,7 +70,14 @@ async function main(): Promise<void> {
   server.on('drop', () =>
     failures.failed('MAX_CONNECTIONS', { maxConnections: config.maxConnections }, 'connection closed at once: MAX_CONNECTIONS reached'),
   );
-  const drain = trackConnections(server, app.callback(), { idleGraceMs: IDLE_GRACE_MS });
+  const handle = app.callback();
+  const drain = trackConnections(
+    server,
+    (request, response) => {
+      if (!refuseMalformed(request, response)) void handle(request, response);
+    },
+    { idleGraceMs: IDLE_GRACE_MS },
+  );
   // Node answers `Expect: 100-continue` with 100 by itself, inviting a body it will refuse. As Go and
   // nginx do, a Content-Length over MAX_BODY_BYTES gets no 100: the app answers 413 (body-limit.ts) at once.
   server.on('checkContinue', (request, response) => {

@@ -82,6 +82,18 @@ describe('routing as the original does it (dist/server.js, raw sockets)', () => 
     expect(answers[1]).to.deep.include({ status: 200, body: '1' });
   });
 
+  it('answers a request line of HTTP/2.0 with 505, as Go does, and counts nothing', async () => {
+    const res = await send('POST /inc HTTP/2.0\r\nHost: t\r\n\r\n');
+    expect(res).to.deep.include({ status: 505, body: '505 HTTP Version Not Supported: unsupported protocol version' });
+    expect(await direct.get('count')).to.equal(null);
+  });
+
+  it('answers a second Host header with 400, as Go does, and counts nothing', async () => {
+    const res = await send('POST /inc HTTP/1.1\r\nHost: a\r\nhost: b\r\nContent-Length: 0\r\n\r\n');
+    expect(res).to.deep.include({ status: 400, body: '400 Bad Request: too many Host headers' });
+    expect(await direct.get('count')).to.equal(null);
+  });
+
   it('marks text answers nosniff', async () => {
     for (const request of ['GET /ok HTTP/1.1\r\nHost: t\r\n\r\n', 'GET /nope HTTP/1.1\r\nHost: t\r\n\r\n']) {
       expect((await send(request))?.headers['x-content-type-options']).to.equal('nosniff');
