@@ -58,5 +58,7 @@ EXPOSE 5000
 # (Swarm replaces unhealthy tasks); /readyz is for Kubernetes' readiness probe. Node's fetch, no curl.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/ok').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node directly, no npm wrapper, so SIGTERM reaches the server for its graceful shutdown.
-CMD ["node", "dist/server.js"]
+# node directly, no npm wrapper, so SIGTERM reaches the server for its graceful shutdown. --disable-sigusr1
+# (Node 22.14+): SIGUSR1 would otherwise open the inspector on 127.0.0.1:9229, reachable from every container
+# of the pod.
+CMD ["node", "--disable-sigusr1", "dist/server.js"]

@@ -5,9 +5,11 @@ import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createCounter, type Counter } from './counter.js';
+import { createFailureLog, type FailureLog } from './failure-log.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { bodyLimit } from './middleware/body-limit.js';
+import { trailingSlash } from './middleware/trailing-slash.js';
 import { counterRoutes } from './routes/counter.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -20,25 +22,29 @@ export interface AppDependencies {
   readonly metrics?: Metrics;
   /** Sentinel mode's replicated increments and decrements (replication.ts); standalone when absent. */
   readonly writes?: Pick<Counter, 'increment' | 'decrement'>;
+  /** Where failed requests are logged; server.ts flushes it at shutdown. @default one over `logger` */
+  readonly failures?: FailureLog;
 }
 
 /**
  * Builds the Koa app from its dependencies. It never listens: server.ts does, and tests
  * mount `app.callback()` on a server of their own.
  */
-export function createApp({ redis, logger, config, metrics = createMetrics(), writes }: AppDependencies): Koa {
+export function createApp({ redis, logger, config, metrics = createMetrics(), writes, failures = createFailureLog(logger) }: AppDependencies): Koa {
   const app = new Koa();
-  const router = new Router();
+  // As gin: paths are case-sensitive, and a trailing slash is another path (redirected by trailingSlash).
+  const router = new Router({ sensitive: true, strict: true });
   healthRoutes(router, redis, config.redisTimeoutMs, writes !== undefined);
   const counter = createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics);
   counterRoutes(router, writes === undefined ? counter : { get: () => counter.get(), ...writes });
   metricsRoutes(router, metrics);
 
-  app.use(errorHandler(logger));
+  app.use(errorHandler(failures));
   app.use(requestMetrics(metrics, logger));
   app.use(bodyLimit(config.maxBodyBytes));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  app.use(trailingSlash(router));
   // Errors are answered by errorHandler; anything that still reaches Koa (a socket failing
   // mid-response) is logged as JSON, not printed to stderr by Koa's default handler.
   app.on('error', (error: Error) => logger.warn({ err: error }, 'response failed'));

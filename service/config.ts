@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { sentinelConfig, sentinelEnvShape, SentinelConfigError, type SentinelConfig } from './sentinel-config.js';
+import { redactUrl } from './redact.js';
 
 /**
  * The service's whole configuration, read from the environment once at start.
@@ -18,6 +19,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Sentinel mode (REDIS_SENTINELS and friends, see docs/ha.md); absent in standalone mode. */
   readonly redisSentinel?: SentinelConfig;
+  /** Longest time a client may take to send a whole request (headers and body). */
+  readonly requestTimeoutMs: number;
+  /** Connections served at once; more are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -46,8 +51,13 @@ const redisUrl = z
         return false;
       }
     },
-    { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
-  );
+    { message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379', abort: true },
+  )
+  // The path is the database index; ioredis would send anything else to SELECT, and a refused SELECT
+  // crashed the process after start instead of failing here.
+  .refine((value) => /^\/?(\d{1,9})?$/.test(new URL(value).pathname), {
+    message: 'must have no path or a database index as its path, e.g. redis://127.0.0.1:6379/0',
+  });
 
 // Each variable is optional in the environment; defaults are applied here, in one place.
 const envSchema = z.object({
@@ -65,7 +75,14 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   MAX_BODY_BYTES: integer(0, 1_048_576).default(1024),
   ...sentinelEnvShape,
+  REQUEST_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  MAX_CONNECTIONS: integer(1, 1_000_000).default(4096),
 });
+
+/** A value as an error message may show it: a URL without its credentials. */
+function shown(name: string, value: unknown): unknown {
+  return name === 'REDIS_URL' && typeof value === 'string' ? redactUrl(value) : value;
+}
 
 function readPasswordFile(path: string): string {
   let content: string;
@@ -96,7 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
-      const given = name in present ? ` (got ${JSON.stringify(present[name])})` : '';
+      const given = name in present && name !== 'REDIS_PASSWORD' ? ` (got ${JSON.stringify(shown(name, present[name]))})` : '';
       return `${name}: ${issue.message}${given}`;
     });
     throw new ConfigError(messages.join('; '));
@@ -125,5 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     maxBodyBytes: values.MAX_BODY_BYTES,
     ...(redisSentinel === undefined ? {} : { redisSentinel }),
+    requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
+    maxConnections: values.MAX_CONNECTIONS,
   });
 }

@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { sentinelOptions } from './replication.js';
+import { createFailureLog, type FailureLog } from './failure-log.js';
+import { redactUrl } from './redact.js';
 
 export type { Redis };
 
@@ -16,7 +18,7 @@ export const maxReconnectDelayMs = 1000;
  * at twice that, so a stalled Redis cannot hold commands forever. It reconnects by itself,
  * forever, so the service recovers without a restart.
  */
-export function createRedis(config: Config, logger: Logger): Redis {
+export function createRedis(config: Config, logger: Logger, failures: FailureLog = createFailureLog(logger)): Redis {
   const redis = new Redis(config.redisUrl, {
     ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
     connectionName: 'reas',
@@ -35,22 +37,25 @@ export function createRedis(config: Config, logger: Logger): Redis {
     // Sentinel mode (docs/ha.md): the primary is whatever the Sentinels name, followed across failovers.
     ...(config.redisSentinel === undefined ? {} : sentinelOptions(config.redisSentinel, config.redisTimeoutMs)),
   });
-  let lastErrorLog = 0;
-  redis.on('error', (error: Error) => {
-    // While Redis is down ioredis reports every reconnection attempt; once a second is enough.
-    const now = Date.now();
-    if (now - lastErrorLog >= 1000) {
-      lastErrorLog = now;
-      logger.warn({ err: error }, 'redis connection error');
-    }
+  // ioredis sends the URL's SELECT on every new connection and carries on when Redis refuses it
+  // (an index past the server's `databases`): the counter would then live in database 0. A refused
+  // SELECT (answered before the ready check, so before 'ready') makes the connection unusable: it is
+  // dropped as it becomes ready and retried like any failed connection, so the service stays not ready.
+  let selectRefused = false;
+  redis.on('error', (error: Error & { command?: { name?: string } }) => {
+    if (error.command?.name === 'select') selectRefused = true;
   });
-  redis.on('ready', () => logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready'));
+  redis.prependListener('ready', () => {
+    if (selectRefused) {
+      selectRefused = false;
+      redis.disconnect(true);
+      return;
+    }
+    failures.flush();
+    logger.info({ url: redactUrl(config.redisUrl) }, 'redis ready');
+  });
+  // While Redis is down ioredis reports every reconnection attempt: the first is logged, the rest
+  // counted into one summary line per window (failure-log.ts); 'redis ready' says it is over.
+  redis.on('error', (error: Error) => failures.failed('REDIS_CONNECTION_ERROR', { err: error }, 'redis connection error'));
   return redis;
-}
-
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
 }

@@ -2,10 +2,13 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { createRedis, redactUrl, type Redis } from './redis.js';
+import { createRedis, type Redis } from './redis.js';
+import { redactUrl, scrubber, secretsOf } from './redact.js';
 import { createMetrics } from './metrics.js';
 import { createReplication } from './replication.js';
 import { createApp } from './app.js';
+import { refuseMalformed } from './protocol-checks.js';
+import { createFailureLog, type FailureLog } from './failure-log.js';
 import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 
 /**
@@ -14,6 +17,9 @@ import { trackConnections, type ConnectionDrain } from './connection-drain.js';
  * closed under its request. A client that sends at least once a second never sees a reset.
  */
 const IDLE_GRACE_MS = 1000;
+
+/** Set once the configuration is known: what the last-resort error paths write goes through it. */
+let scrub = (text: string) => text;
 
 /**
  * The only entry point that listens. It validates config, starts the HTTP server on 0.0.0.0,
@@ -33,19 +39,55 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger(config.logLevel);
-  const redis = createRedis(config, logger);
+  const secrets = secretsOf(config);
+  scrub = scrubber(secrets);
+  const logger = createLogger(config.logLevel, { secrets });
+  // Node's default for these prints the error with all its properties to stderr: an ioredis error
+  // carries its command's arguments. Logged through the redacting logger instead, then exit 1 as Node would.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    exit(logger, 1);
+  });
+  process.on('unhandledRejection', (error) => {
+    logger.fatal({ err: error }, 'unhandled rejection');
+    exit(logger, 1);
+  });
+  const failures = createFailureLog(logger);
+  const redis = createRedis(config, logger, failures);
   const metrics = createMetrics({ processMetrics: true });
   const { redisSentinel } = config;
   const replication = redisSentinel === undefined ? undefined : createReplication({ ...config, redisSentinel }, redis, logger, metrics);
-  const app = createApp({ redis, logger, config, metrics, ...(replication === undefined ? {} : { writes: replication.writes }) });
-  const server = createServer();
-  const drain = trackConnections(server, { idleGraceMs: IDLE_GRACE_MS });
-  server.on('request', app.callback());
-  // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
-  // send a request on a connection Node is closing.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const app = createApp({ redis, logger, config, metrics, failures, ...(replication === undefined ? {} : { writes: replication.writes }) });
+  const server = createServer({
+    // A client gets REQUEST_TIMEOUT_MS to send a whole request (Node's default is 300 s, so a few
+    // slow clients could hold connections for minutes), then 408. Checked every second, not every 30 s.
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+    // Longer than the idle timeouts of common load balancers (60 s), so they close first and never
+    // send a request on a connection Node is closing.
+    keepAliveTimeout: 65_000,
+  });
+  // A connection flood must not take the pod past its memory limit: connections past the cap are
+  // closed as they are accepted (Node's 'drop'), and the first of each burst is logged.
+  server.maxConnections = config.maxConnections;
+  server.on('drop', () =>
+    failures.failed('MAX_CONNECTIONS', { maxConnections: config.maxConnections }, 'connection closed at once: MAX_CONNECTIONS reached'),
+  );
+  const handle = app.callback();
+  const drain = trackConnections(
+    server,
+    (request, response) => {
+      if (!refuseMalformed(request, response)) void handle(request, response);
+    },
+    { idleGraceMs: IDLE_GRACE_MS },
+  );
+  // Node answers `Expect: 100-continue` with 100 by itself, inviting a body it will refuse. As Go and
+  // nginx do, a Content-Length over MAX_BODY_BYTES gets no 100: the app answers 413 (body-limit.ts) at once.
+  server.on('checkContinue', (request, response) => {
+    if (!(Number(request.headers['content-length']) > config.maxBodyBytes)) response.writeContinue();
+    server.emit('request', request, response);
+  });
 
   try {
     server.listen(config.port, '0.0.0.0');
@@ -67,16 +109,21 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    void shutdown(drain, redis, logger, config.shutdownTimeoutMs, signal, () => replication?.close());
+    void shutdown(drain, redis, logger, failures, config.shutdownTimeoutMs, signal, () => replication?.close());
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP (a closed terminal, some supervisors' stop signal) killed the process undrained (exit 129).
+  process.on('SIGHUP', onSignal);
+  // SIGUSR1 is not handled here (Node never calls a listener for it): the image starts node with
+  // --disable-sigusr1, so it cannot open the inspector on 127.0.0.1:9229, reachable from the whole pod.
 }
 
 async function shutdown(
   drain: ConnectionDrain,
   redis: Redis,
   logger: Logger,
+  failures: FailureLog,
   timeoutMs: number,
   signal: string,
   closeReplication: () => void,
@@ -86,6 +133,7 @@ async function shutdown(
   if (!graceful) logger.error({ timeoutMs }, 'in-flight requests did not finish in time: their connections were closed');
   closeReplication();
   await stopRedis(redis);
+  failures.flush();
   logger.info({ graceful }, 'stopped');
   exit(logger, graceful ? 0 : 1);
 }
@@ -114,6 +162,6 @@ async function stopRedis(redis: Redis): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`reas: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(scrub(`reas: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
   process.exit(1);
 });

@@ -105,6 +105,8 @@ export class Api extends Construct {
             COUNTER_KEY: env(props.counterKey ?? 'count'),
             REDIS_TIMEOUT_MS: env('1000'),
             SHUTDOWN_TIMEOUT_MS: env('10000'),
+            REQUEST_TIMEOUT_MS: env('10000'),
+            MAX_CONNECTIONS: env('4096'),
             LOG_LEVEL: env(props.logLevel ?? 'info'),
           },
           startup: httpProbe('/ok', 1, 60),

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, isAppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { FailureLog } from '../failure-log.js';
 import { wantsJson } from '../negotiate.js';
 
 /**
@@ -8,9 +8,11 @@ import { wantsJson } from '../negotiate.js';
  * into catalogue errors, so every failure has the same shape: a text message, or
  * {"error": {"code", "message"}} for clients that accept JSON.
  */
-export function errorHandler(logger: Logger): Middleware {
+export function errorHandler(failures: FailureLog): Middleware {
   return async function handleErrors(ctx, next) {
     let error: AppError;
+    // Text answers are never to be sniffed into something else (what gin's users add as a middleware).
+    ctx.set('X-Content-Type-Options', 'nosniff');
     try {
       await next();
       if (ctx.body != null) return;
@@ -30,7 +32,8 @@ export function errorHandler(logger: Logger): Middleware {
       error = isAppError(thrown) ? thrown : new AppError('INTERNAL', 'Internal server error', { cause: thrown });
       if (error.status >= 500) {
         const cause = error.cause ?? thrown;
-        logger.error({ err: cause, code: error.code, method: ctx.method, path: ctx.path }, error.message);
+        // One line when a kind of failure starts, then a count: an outage fails every request alike.
+        failures.failed(error.code, { err: cause, code: error.code, method: ctx.method, path: ctx.path }, error.message);
       }
     }
 

@@ -39,7 +39,8 @@ export function valuesKeys(file: string): ValuesKey[] {
     for (let above = index - 1; above >= 0; above -= 1) {
       const text = lines[above]?.trim() ?? '';
       if (!text.startsWith('#')) break;
-      comment.unshift(text.replace(/^#\s?/, ''));
+      // `# -- ` (helm-docs' marker) and `# ` comments read the same.
+      comment.unshift(text.replace(/^#\s?(--\s)?/, ''));
     }
     const path = [...stack.map((entry) => entry.key), key].join('.');
     stack.push({ indent, key });

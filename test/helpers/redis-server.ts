@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   readonly persistent?: boolean;
   /** More redis-server arguments, e.g. `--replicaof host port` for a replica. @default none */
   readonly args?: readonly string[];
+  /** Listen on this port (e.g. a server that replaces another one). @default a free port */
+  readonly port?: number;
 }
 
 /** A real, throwaway redis-server on 127.0.0.1 and a free port. */
@@ -38,7 +40,7 @@ export const redisInstallHint =
   'macOS: `brew install redis`) and run the tests again';
 
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'reas-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
   args.push('--appendonly', options.persistent === false ? 'no' : 'yes', '--appendfsync', 'always');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 
@@ -51,12 +52,7 @@ export async function spawnService(
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} before answering ${waitFor}:\n${output}`);
-      try {
-        const res = await fetch(service.url + waitFor);
-        if (res.status === 200) break;
-      } catch {
-        // not listening yet
-      }
+      if ((await probe(service.url + waitFor)) === 200) break;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`service did not answer ${waitFor} with 200 within 10 s:\n${output}`);
@@ -65,4 +61,17 @@ export async function spawnService(
     }
   }
   return service;
+}
+
+/**
+ * The status of a GET on a connection of its own, closed after the answer: a pooled keep-alive
+ * connection (fetch's) would stay open in the service and count against MAX_CONNECTIONS.
+ */
+function probe(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    get(url, { agent: false, headers: { Connection: 'close' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', () => resolve(undefined));
+  });
 }

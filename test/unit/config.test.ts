@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
       maxBodyBytes: 1024,
+      requestTimeoutMs: 10_000,
+      maxConnections: 4096,
     });
   });
 
@@ -39,6 +41,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '3000',
       MAX_BODY_BYTES: '0',
+      REQUEST_TIMEOUT_MS: '2500',
+      MAX_CONNECTIONS: '100',
     });
     expect(config).to.include({
       port: 8080,
@@ -49,6 +53,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       shutdownTimeoutMs: 3000,
       maxBodyBytes: 0,
+      requestTimeoutMs: 2500,
+      maxConnections: 100,
     });
   });
 
@@ -65,6 +71,11 @@ describe('loadConfig', () => {
     ['a negative REDIS_TIMEOUT_MS', { REDIS_TIMEOUT_MS: '-5' }, /^REDIS_TIMEOUT_MS: must be a whole number/],
     ['a REDIS_TIMEOUT_MS below 10 ms', { REDIS_TIMEOUT_MS: '5' }, /^REDIS_TIMEOUT_MS: must be at least 10/],
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/],
+    ['a REDIS_URL whose path is not a database index', { REDIS_URL: 'redis://h:6379/abc' }, /^REDIS_URL: must have no path or a database index/],
+    ['a REDIS_URL that does not parse, without its credentials', { REDIS_URL: 'redis://u:pa/ss@h:x' }, /^REDIS_URL: .*\(got "redis:\/\/\*\*\*@h:x"\)$/],
+    ['a REQUEST_TIMEOUT_MS below 100 ms', { REQUEST_TIMEOUT_MS: '50' }, /^REQUEST_TIMEOUT_MS: must be at least 100/],
+    ['a non-numeric MAX_CONNECTIONS', { MAX_CONNECTIONS: 'many' }, /^MAX_CONNECTIONS: must be a whole number from 1 to 1000000/],
+    ['MAX_CONNECTIONS 0', { MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS: must be at least 1/],
     ['both password variables', { REDIS_PASSWORD: 'a', REDIS_PASSWORD_FILE: '/x' }, /REDIS_PASSWORD and REDIS_PASSWORD_FILE are both set/],
   ];
   for (const [what, env, message] of bad) {

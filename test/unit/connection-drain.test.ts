@@ -77,12 +77,15 @@ describe('trackConnections', () => {
 
   const start = async (idleGraceMs: number): Promise<ConnectionDrain> => {
     server = createServer();
-    const drain = trackConnections(server, { idleGraceMs });
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      const answer = () => response.end(`answer to ${request.url}`);
-      if (request.url === '/slow') new Promise<void>((resolve) => (release = resolve)).then(answer, answer);
-      else if (request.url !== '/never') answer();
-    });
+    const drain = trackConnections(
+      server,
+      (request: IncomingMessage, response: ServerResponse) => {
+        const answer = () => response.end(`answer to ${request.url}`);
+        if (request.url === '/slow') new Promise<void>((resolve) => (release = resolve)).then(answer, answer);
+        else if (request.url !== '/never') answer();
+      },
+      { idleGraceMs },
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as { port: number }).port;
