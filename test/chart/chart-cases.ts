@@ -23,6 +23,8 @@ export interface ChartCase {
   redisSecret?: { name: string; key: string };
   /** Whether the bundled Redis (StatefulSet, Services, NetworkPolicy) is rendered. */
   bundledRedis: boolean;
+  /** The bundled Redis' password is in a Secret the user made (global.redis.auth.existingSecret): none rendered. */
+  existingSecret?: boolean;
 }
 
 /** One entry per ci/*-values.yaml; test/chart/chart-lint.test.ts fails when a file has no entry here. */
@@ -34,6 +36,13 @@ export const CHART_CASES: readonly ChartCase[] = [
     bundledRedis: false,
     externalRedisUrl: EXTERNAL_REDIS_URL,
     redisSecret: { name: 'reas-external-redis', key: 'password' },
+  },
+  {
+    file: 'ci/gitops-values.yaml',
+    release: 'reas',
+    bundledRedis: true,
+    existingSecret: true,
+    redisSecret: { name: 'reas-redis-auth', key: 'password' },
   },
   { file: 'ci/persistence-off-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
   { file: 'ci/opt-ins-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },

@@ -85,7 +85,9 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
         const volume = spec.volumes.find((candidate) => candidate.name === mount?.name);
         expect(volume?.secret?.secretName).to.equal(chartCase.redisSecret?.name);
         expect(volume?.secret?.items).to.deep.equal([{ key: chartCase.redisSecret?.key, path: 'redis-password' }]);
-        if (chartCase.bundledRedis) {
+        if (chartCase.existingSecret === true) {
+          expect(objects.filter((object) => object.kind === 'Secret')).to.deep.equal([]);
+        } else if (chartCase.bundledRedis) {
           const secret = findObject(objects, 'Secret', chartCase.redisSecret?.name ?? '') as K8sObject & { data: Record<string, string> };
           expect(Buffer.from(secret.data['redis-password'] ?? '', 'base64').toString()).to.match(/^[A-Za-z0-9._~+/=-]{16,}$/);
         }

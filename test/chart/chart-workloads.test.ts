@@ -159,20 +159,27 @@ describe('helm chart: workloads', function () {
   });
 
   describe('StatefulSet reas-redis', () => {
-    it('runs the pinned official image as uid 999 with /data, /tmp and the config mounted', () => {
+    it('runs the pinned official image as uid 999 with /data, /tmp, the config and the password file mounted', () => {
       const spec = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec;
       const container = spec.containers[0];
       expect(container.image).to.equal('redis:7.4.2-bookworm');
       expect(spec.securityContext).to.include({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
-      expect(container.volumeMounts.map((mount: Any) => mount.mountPath)).to.deep.equal(['/data', '/etc/redis', '/tmp']);
+      expect(container.volumeMounts.map((mount: Any) => mount.mountPath)).to.deep.equal(['/data', '/etc/redis', '/tmp', '/var/run/secrets/redis']);
     });
 
-    it('authenticates its probes through REDISCLI_AUTH from the Secret, never with a password argument', () => {
-      const container = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec.containers[0];
-      expect(container.env).to.deep.equal([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'reas-redis', key: 'redis-password' } } }]);
+    it('reads its password from a file mounted from the Secret, in no env var and no password argument', () => {
+      const spec = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec;
+      const container = spec.containers[0];
+      expect(container).not.to.have.property('env');
+      expect(spec.volumes.find((volume: Any) => volume.name === 'redis-password').secret).to.deep.equal({
+        secretName: 'reas-redis',
+        defaultMode: 0o440,
+        items: [{ key: 'redis-password', path: 'redis-password' }],
+      });
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
         const command = (container[probe].exec.command as string[]).join(' ');
         expect(command).to.include('redis-cli');
+        expect(command).to.include('$(cat /var/run/secrets/redis/redis-password)');
         expect(command).not.to.match(/\s-a\s|--pass|--user|-u\s/);
       }
       expect((container.command as string[]).join(' ')).not.to.match(/--requirepass|\s-a\s/);

@@ -38,6 +38,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- .Values.image.tag | default .Chart.AppVersion -}}
 {{- end }}
 
+{{/* The image reference: repository:tag, and @digest when image.digest pins it. */}}
+{{- define "api.image" -}}
+{{- $ref := printf "%s:%s" .Values.image.repository (include "api.imageTag" .) -}}
+{{- with .Values.image.digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
+{{- $ref -}}
+{{- end }}
+
 {{- define "api.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "api.fullname" .) .Values.serviceAccount.name -}}
@@ -52,13 +59,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toYaml ($global.externalRedis | default dict) -}}
 {{- end }}
 
-{{/* REDIS_URL: the external URL, else the bundled Redis' ClusterIP Service. */}}
+{{/* REDIS_URL: the external URL, else the bundled Redis' ClusterIP Service on global.redis.service.port. */}}
 {{- define "api.redisUrl" -}}
 {{- $ext := include "api.externalRedis" . | fromYaml -}}
 {{- if $ext.url -}}
 {{- $ext.url -}}
 {{- else -}}
-{{- printf "redis://%s:6379" (include "api.redisFullname" .) -}}
+{{- printf "redis://%s:%v" (include "api.redisFullname" .) (dig "redis" "service" "port" 6379 (.Values.global | default dict)) -}}
 {{- end -}}
 {{- end }}
 
@@ -70,6 +77,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s %s" $ext.existingSecret ($ext.existingSecretPasswordKey | default "redis-password") -}}
 {{- end -}}
 {{- else -}}
+{{- $auth := dig "redis" "auth" dict (.Values.global | default dict) -}}
+{{- if $auth.existingSecret -}}
+{{- printf "%s %s" $auth.existingSecret ($auth.existingSecretPasswordKey | default "redis-password") -}}
+{{- else -}}
 {{- printf "%s redis-password" (include "api.redisFullname" .) -}}
+{{- end -}}
 {{- end -}}
 {{- end }}
