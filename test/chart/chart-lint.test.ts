@@ -51,7 +51,7 @@ describe('helm chart: lint and package', function () {
         'reas/Chart.yaml',
         'reas/values.yaml',
         'reas/values.schema.json',
-        'reas/templates/tests/test-job.yaml',
+        'reas/templates/tests/test-pod.yaml',
         'reas/charts/api/Chart.yaml',
         'reas/charts/api/values.schema.json',
         'reas/charts/redis/templates/statefulset.yaml',

@@ -27,7 +27,7 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
 
   for (const chartCase of CHART_CASES) {
     const api = `Deployment/${chartCase.release}-api`;
-    const test = `Job/${chartCase.release}-test`;
+    const test = `Pod/${chartCase.release}-test`;
 
     describe(`${chartCase.file} as release ${chartCase.release}`, () => {
       let objects: K8sObject[];
@@ -93,9 +93,11 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
         }
       });
 
-      it('runs the helm test Job against the API Service, safe on a live release', () => {
-        const job = findObject(objects, 'Job', `${chartCase.release}-test`);
-        expect(job.metadata.annotations?.['helm.sh/hook']).to.equal('test');
+      it('runs the helm test Pod against the API Service within its deadline, safe on a live release', () => {
+        const pod = findObject(objects, 'Pod', `${chartCase.release}-test`) as K8sObject & { spec: { activeDeadlineSeconds: number; restartPolicy: string } };
+        expect(pod.metadata.annotations?.['helm.sh/hook']).to.equal('test');
+        expect(pod.spec.activeDeadlineSeconds).to.equal(300);
+        expect(pod.spec.restartPolicy).to.equal('Never');
         const env = template(objects, test).spec.containers[0]?.env ?? [];
         const baseUrl = env.find((candidate) => candidate.name === 'BASE_URL')?.value ?? '';
         expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);

@@ -107,9 +107,7 @@ describe('helm chart: values', function () {
       expect(notes).to.include('kubectl --namespace apps port-forward service/shop-api 5000:5000');
       expect(notes).to.include('curl http://127.0.0.1:5000/ok');
       expect(notes).to.include('curl -X POST http://127.0.0.1:5000/inc');
-      expect(notes).to.include('helm test shop --namespace apps\n');
-      // `helm test --logs` reads a Pod named after the hook, and the hook is a Job: kubectl reads the Job's logs.
-      expect(notes).to.include('kubectl --namespace apps logs job/shop-test');
+      expect(notes).to.include('helm test shop --namespace apps --logs\n');
       expect(notes).to.include('Redis: shop-redis:6379');
     });
   });

@@ -68,7 +68,7 @@ describe('helm chart: workloads', function () {
 
     it('points the test Job at the Service port when it is moved off 5000', async () => {
       const objects = await chartTemplate({ release: 'reas', setValues: { 'api.service.port': 8080 } });
-      const job = (findObject(objects, 'Job', 'reas-test') as Any).spec.template.spec.containers[0];
+      const job = (findObject(objects, 'Pod', 'reas-test') as Any).spec.containers[0];
       const baseUrl = job.env.find((env: Any) => env.name === 'BASE_URL').value as string;
       expect(baseUrl).to.equal('http://reas-api:8080');
       expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
@@ -84,8 +84,8 @@ describe('helm chart: workloads', function () {
       expect(deployment.spec.template.spec.containers[0].image).to.equal(`localhost:5001/reas:0.2.0@${digest}`);
       expect(deployment.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
       expect(deployment.spec.template.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
-      const job = findObject(objects, 'Job', 'reas-test') as Any;
-      expect(job.spec.template.spec.containers[0].image).to.equal(`reas-test:0.2.0@${digest}`);
+      const job = findObject(objects, 'Pod', 'reas-test') as Any;
+      expect(job.spec.containers[0].image).to.equal(`reas-test:0.2.0@${digest}`);
       expect(job.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
     });
 
@@ -135,7 +135,7 @@ describe('helm chart: workloads', function () {
     it('drops a client that is disabled and keeps the others', async () => {
       const objects = await chartTemplate({ release: 'reas', setValues: { 'redis.networkPolicy.allowedClients.test.enabled': false } });
       expect(admits(objects, 'Deployment/reas-api')).to.equal(true);
-      expect(admits(objects, 'Job/reas-test')).to.equal(false);
+      expect(admits(objects, 'Pod/reas-test')).to.equal(false);
     });
 
     it('admits an extra client added under a new name', async () => {

@@ -94,7 +94,7 @@ describe('Helm/cdk8s parity', function () {
 
     it('compares the workloads, Services, NetworkPolicy, PDB and test Job the chart renders', () => {
       expect(helm.map(objectKey).sort()).to.include.members([
-        'ConfigMap/reas-redis', 'Deployment/reas-api', 'Job/reas-test', 'NetworkPolicy/reas-redis', 'PodDisruptionBudget/reas-api',
+        'ConfigMap/reas-redis', 'Deployment/reas-api', 'Pod/reas-test', 'NetworkPolicy/reas-redis', 'PodDisruptionBudget/reas-api',
         'Service/reas-api', 'Service/reas-redis', 'Service/reas-redis-headless', 'ServiceAccount/reas-api', 'ServiceAccount/reas-redis', 'StatefulSet/reas-redis',
       ]);
     });
