@@ -3,8 +3,9 @@
 {{- printf "%s-test" .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- end }}
 
+{{/* The api subchart's fullname (api.fullnameOverride, else `<release>-api`): the test Pod and NOTES use it. */}}
 {{- define "reas.apiName" -}}
-{{- printf "%s-api" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- dig "fullnameOverride" "" (.Values.api | default dict) | default (printf "%s-api" .Release.Name) | trunc 63 | trimSuffix "-" -}}
 {{- end }}
 
 {{/* Same rule as charts/redis (redis.fullname). */}}
@@ -31,9 +32,10 @@ app.kubernetes.io/part-of: reas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
-{{/* The test image reference: repository:tag, and @digest when test.image.digest pins it. */}}
+{{/* The test image reference: [global.imageRegistry/]repository:tag, and @digest when test.image.digest pins it. */}}
 {{- define "reas.testImage" -}}
-{{- $ref := printf "%s:%s" .Values.test.image.repository (.Values.test.image.tag | default .Chart.AppVersion) -}}
+{{- $registry := dig "imageRegistry" "" (.Values.global | default dict) -}}
+{{- $ref := printf "%s%s:%s" (ternary (printf "%s/" $registry) "" (ne $registry "")) .Values.test.image.repository (.Values.test.image.tag | default .Chart.AppVersion) -}}
 {{- with .Values.test.image.digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
 {{- $ref -}}
 {{- end }}

@@ -38,6 +38,10 @@ export interface ApiProps {
   readonly logLevel?: string;
   /** HorizontalPodAutoscaler on CPU; undefined = none (the chart's `autoscaling.enabled: false`). @default none */
   readonly autoscaling?: ApiAutoscaling;
+  /** Longest request body in bytes (MAX_BODY_BYTES; the chart's `config.maxBodyBytes`). @default 1024 */
+  readonly maxBodyBytes?: number;
+  /** PriorityClass of the pods (the chart's `priorityClassName`); undefined = the cluster's default. @default none */
+  readonly priorityClassName?: string;
   /** PodDisruptionBudget maxUnavailable; undefined = no PDB (ReasChart passes the chart's 1). @default no PDB */
   readonly pdbMaxUnavailable?: number | undefined;
 }
@@ -100,6 +104,7 @@ export class Api extends Construct {
             REDIS_TIMEOUT_MS: env('1000'),
             SHUTDOWN_TIMEOUT_MS: env('10000'),
             LOG_LEVEL: env(props.logLevel ?? 'info'),
+            MAX_BODY_BYTES: env(String(props.maxBodyBytes ?? 1024)),
           },
           startup: httpProbe('/ok', 1, 60),
           liveness: httpProbe('/ok', 10, 3),
@@ -148,6 +153,7 @@ export class Api extends Construct {
       JsonPatch.add('/spec/template/spec/topologySpreadConstraints', spread),
       JsonPatch.add('/spec/revisionHistoryLimit', 5),
     );
+    if (props.priorityClassName !== undefined) object.addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', props.priorityClassName));
 
     // Endpoints drop a terminating pod asynchronously; sleeping before SIGTERM lets in-flight routing settle. The
     // `sleep` action (Kubernetes 1.30+) is newer than cdk8s-plus-27's types.

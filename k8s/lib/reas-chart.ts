@@ -25,6 +25,10 @@ export interface ReasChartProps {
   readonly apiReplicas?: number;
   /** API autoscaling (`api.autoscaling`); undefined = off. @default off */
   readonly apiAutoscaling?: ApiAutoscaling;
+  /** Longest API request body in bytes (`api.config.maxBodyBytes`). @default 1024 */
+  readonly apiMaxBodyBytes?: number;
+  /** PriorityClass of the API pods (`api.priorityClassName`). @default none */
+  readonly apiPriorityClassName?: string;
   /** Redis image (`redis.image`). @default 'redis:7.4.2-bookworm' */
   readonly redisImage?: string;
   /** Redis persistence (`redis.persistence`). @default enabled, 1Gi */
@@ -65,6 +69,8 @@ export class ReasChart extends Chart {
       ...(props.apiImage ? { image: props.apiImage } : {}),
       ...(props.apiReplicas !== undefined ? { replicas: props.apiReplicas } : {}),
       ...(props.apiAutoscaling ? { autoscaling: props.apiAutoscaling } : {}),
+      ...(props.apiMaxBodyBytes !== undefined ? { maxBodyBytes: props.apiMaxBodyBytes } : {}),
+      ...(props.apiPriorityClassName !== undefined ? { priorityClassName: props.apiPriorityClassName } : {}),
       redisUrl,
       ...(passwordSecret ? { redisPasswordSecret: passwordSecret } : {}),
       pdbMaxUnavailable: 1,

@@ -17,6 +17,8 @@ export interface ChartCase {
   /** ci/ values file, relative to the chart. */
   file: string;
   release: string;
+  /** Name of the API objects when api.fullnameOverride sets it; undefined = `<release>-api`. */
+  apiName?: string;
   /** REDIS_URL the API must get: the external URL, or undefined for the bundled Redis' Service. */
   externalRedisUrl?: string;
   /** The Secret (name and key) the API must mount for the Redis password; undefined = none. */
@@ -37,6 +39,7 @@ export const CHART_CASES: readonly ChartCase[] = [
     externalRedisUrl: EXTERNAL_REDIS_URL,
     redisSecret: { name: 'reas-external-redis', key: 'password' },
   },
+  { file: 'ci/extension-points-values.yaml', release: 'reas', apiName: 'counter', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
   {
     file: 'ci/gitops-values.yaml',
     release: 'reas',

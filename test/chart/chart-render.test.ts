@@ -26,7 +26,8 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
   this.timeout(60_000);
 
   for (const chartCase of CHART_CASES) {
-    const api = `Deployment/${chartCase.release}-api`;
+    const apiName = chartCase.apiName ?? `${chartCase.release}-api`;
+    const api = `Deployment/${apiName}`;
     const test = `Pod/${chartCase.release}-test`;
 
     describe(`${chartCase.file} as release ${chartCase.release}`, () => {
@@ -101,7 +102,7 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
         const env = template(objects, test).spec.containers[0]?.env ?? [];
         const baseUrl = env.find((candidate) => candidate.name === 'BASE_URL')?.value ?? '';
         expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
-        expect(new URL(baseUrl).hostname).to.equal(`${chartCase.release}-api`);
+        expect(new URL(baseUrl).hostname).to.equal(apiName);
         expect(env.map((candidate) => candidate.name)).not.to.include('E2E_EXCLUSIVE');
       });
 

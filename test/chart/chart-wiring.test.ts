@@ -91,6 +91,64 @@ describe('helm chart: wiring of shared settings', function () {
     });
   });
 
+  describe('extension points (ci/extension-points-values.yaml)', () => {
+    let objects: K8sObject[];
+    let pod: Any;
+    before(async () => {
+      objects = await renderCase(CHART_CASES.find((chartCase) => chartCase.file === 'ci/extension-points-values.yaml') as (typeof CHART_CASES)[number]);
+      pod = (findObject(objects, 'Deployment', 'counter') as Any).spec.template;
+    });
+
+    it('names the API objects api.fullnameOverride, and the test Pod and Redis NetworkPolicy still find them', () => {
+      expect(objects.filter((object) => object.metadata.name.endsWith('-api'))).to.deep.equal([]);
+      const baseUrl = ((findObject(objects, 'Pod', 'reas-test') as Any).spec.containers[0].env as Any[]).find((env) => env.name === 'BASE_URL').value as string;
+      expect(baseUrl).to.equal('http://counter:5000');
+      expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
+    });
+
+    it('prefixes every image with global.imageRegistry and gives every pod global.imagePullSecrets', () => {
+      const pods: Any[] = [pod.spec, (findObject(objects, 'StatefulSet', 'reas-redis') as Any).spec.template.spec, (findObject(objects, 'Pod', 'reas-test') as Any).spec];
+      expect(pods.map((spec) => spec.containers[0].image)).to.deep.equal([
+        'registry.example.test:5000/reas:0.1.0',
+        'registry.example.test:5000/redis:7.4.2-bookworm',
+        'registry.example.test:5000/reas-test:0.1.0',
+      ]);
+      for (const spec of pods) expect(spec.imagePullSecrets).to.deep.equal([{ name: 'mirror-pull' }]);
+    });
+
+    it('adds extraEnv after the chart variables, extraEnvFrom, and mounts extraVolumes', () => {
+      const container = pod.spec.containers[0];
+      const names = (container.env as Any[]).map((env) => env.name);
+      expect(names.slice(-2)).to.deep.equal(['NODE_OPTIONS', 'POD_NAME']);
+      expect(container.env.find((env: Any) => env.name === 'MAX_BODY_BYTES').value).to.equal('4096');
+      expect(container.envFrom).to.deep.equal([{ configMapRef: { name: 'reas-extra-env', optional: true } }]);
+      expect(pod.spec.volumes.find((volume: Any) => volume.name === 'extra-ca').configMap).to.deep.equal({ name: 'reas-extra-ca', optional: true });
+      expect(container.volumeMounts.find((mount: Any) => mount.name === 'extra-ca')).to.deep.equal({ name: 'extra-ca', mountPath: '/etc/ssl/extra', readOnly: true });
+    });
+
+    it('sets the priority classes, Service annotations and pod labels (never in a selector)', () => {
+      expect(pod.spec.priorityClassName).to.equal('reas-api');
+      expect((findObject(objects, 'StatefulSet', 'reas-redis') as Any).spec.template.spec.priorityClassName).to.equal('reas-data');
+      expect(findObject(objects, 'Service', 'counter').metadata.annotations).to.deep.equal({ 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' });
+      expect(pod.metadata.labels.team).to.equal('payments');
+      expect((findObject(objects, 'Deployment', 'counter') as Any).spec.selector.matchLabels).not.to.have.property('team');
+    });
+
+    it('passes MAX_BODY_BYTES with its default of 1024', async () => {
+      const defaults = await chartTemplate({ release: 'reas' });
+      expect(envValue(defaults, 'Deployment/reas-api', 'api', 'MAX_BODY_BYTES')).to.equal('1024');
+    });
+
+    it('rejects an extraEnv entry without a name and a body limit above what the service accepts', async () => {
+      const noName = await runHelm(chartTemplateArgs({ release: 'reas', extraArgs: ['--set-json', 'api.extraEnv=[{"value":"x"}]'] }));
+      expect(noName.code).to.equal(1);
+      expect(noName.stderr).to.match(/extraEnv/);
+      const big = await runHelm(chartTemplateArgs({ release: 'reas', setValues: { 'api.config.maxBodyBytes': 2_000_000 } }));
+      expect(big.code).to.equal(1);
+      expect(big.stderr).to.match(/maxBodyBytes/);
+    });
+  });
+
   describe('metadata.namespace', () => {
     for (const chartCase of CHART_CASES) {
       it(`is the release namespace on every object of ${chartCase.file}, so kubectl apply without -n lands there`, async () => {

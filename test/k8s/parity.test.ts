@@ -48,6 +48,14 @@ const CASES: { name: string; release: string; namespace: string; values: string[
     set: { 'global.redis.auth.existingSecret': 'reas-redis-auth', 'global.redis.auth.existingSecretPasswordKey': 'password' },
     props: { redisPasswordSecret: { name: 'reas-redis-auth', key: 'password' } },
   },
+  {
+    name: 'a request body limit and a priority class',
+    release: 'reas',
+    namespace: 'reas',
+    values: [],
+    set: { 'api.config.maxBodyBytes': '4096', 'api.priorityClassName': 'reas-api' },
+    props: { apiMaxBodyBytes: 4096, apiPriorityClassName: 'reas-api' },
+  },
   // helm's own limit on release names: every derived name must be truncated alike.
   { name: 'a 53-character release name', release: LONG_RELEASE, namespace: 'reas', values: [], props: { release: LONG_RELEASE } },
   { name: 'autoscaling on', release: 'reas', namespace: 'reas', values: [], set: { 'api.autoscaling.enabled': 'true' }, props: { apiAutoscaling: {} } },

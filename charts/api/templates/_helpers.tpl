@@ -3,7 +3,7 @@ Names are `<release>-<component>`, not helm create's "contains the chart name" r
 umbrella (and the cdk8s app) can then compute every other component's name from the release name alone.
 */}}
 {{- define "api.fullname" -}}
-{{- printf "%s-api" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | default (printf "%s-api" .Release.Name) | trunc 63 | trimSuffix "-" -}}
 {{- end }}
 
 {{/*
@@ -38,11 +38,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- .Values.image.tag | default .Chart.AppVersion -}}
 {{- end }}
 
-{{/* The image reference: repository:tag, and @digest when image.digest pins it. */}}
+{{/* The image reference: [global.imageRegistry/]repository:tag, and @digest when image.digest pins it. */}}
 {{- define "api.image" -}}
-{{- $ref := printf "%s:%s" .Values.image.repository (include "api.imageTag" .) -}}
+{{- $registry := dig "imageRegistry" "" (.Values.global | default dict) -}}
+{{- $ref := printf "%s%s:%s" (ternary (printf "%s/" $registry) "" (ne $registry "")) .Values.image.repository (include "api.imageTag" .) -}}
 {{- with .Values.image.digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
 {{- $ref -}}
+{{- end }}
+
+{{/* imagePullSecrets: global.imagePullSecrets then the chart's own, as a YAML list (empty when none). */}}
+{{- define "api.imagePullSecrets" -}}
+{{- $secrets := concat (dig "imagePullSecrets" list (.Values.global | default dict)) .Values.imagePullSecrets -}}
+{{- if $secrets }}{{ toYaml $secrets }}{{ end -}}
 {{- end }}
 
 {{- define "api.serviceAccountName" -}}

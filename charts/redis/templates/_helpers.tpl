@@ -30,6 +30,12 @@ app.kubernetes.io/part-of: reas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* imagePullSecrets: global.imagePullSecrets then the chart's own, as a YAML list (empty when none). */}}
+{{- define "redis.imagePullSecrets" -}}
+{{- $secrets := concat (dig "imagePullSecrets" list (.Values.global | default dict)) .Values.imagePullSecrets -}}
+{{- if $secrets }}{{ toYaml $secrets }}{{ end -}}
+{{- end }}
+
 {{- define "redis.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "redis.fullname" .) .Values.serviceAccount.name -}}
@@ -38,9 +44,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end }}
 
-{{/* The image reference: repository:tag, and @digest when image.digest pins it. */}}
+{{/* The image reference: [global.imageRegistry/]repository:tag, and @digest when image.digest pins it. */}}
 {{- define "redis.image" -}}
-{{- $ref := printf "%s:%s" .Values.image.repository .Values.image.tag -}}
+{{- $registry := dig "imageRegistry" "" (.Values.global | default dict) -}}
+{{- $ref := printf "%s%s:%s" (ternary (printf "%s/" $registry) "" (ne $registry "")) .Values.image.repository .Values.image.tag -}}
 {{- with .Values.image.digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
 {{- $ref -}}
 {{- end }}
