@@ -101,7 +101,7 @@ describe('helm chart: wiring of shared settings', function () {
 
     it('names the API objects api.fullnameOverride, and the test Pod and Redis NetworkPolicy still find them', () => {
       expect(objects.filter((object) => object.metadata.name.endsWith('-api'))).to.deep.equal([]);
-      const baseUrl = ((findObject(objects, 'Pod', 'reas-test') as Any).spec.containers[0].env as Any[]).find((env) => env.name === 'BASE_URL').value as string;
+      const baseUrl = ((findObject(objects, 'Pod', 'reas-test') as Any).spec.containers[0].env as Any[]).find((env) => env.name === 'BASE_URL')?.value as string;
       expect(baseUrl).to.equal('http://counter:5000');
       expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
     });
