@@ -42,6 +42,12 @@ export interface ApiProps {
   readonly maxBodyBytes?: number;
   /** PriorityClass of the pods (the chart's `priorityClassName`); undefined = the cluster's default. @default none */
   readonly priorityClassName?: string;
+  /**
+   * Isolate the API pods with a NetworkPolicy (the chart's `networkPolicy.enabled`): ingress on `http` from anyone,
+   * egress to DNS and to Redis only (the bundled Redis pods of the release, or any address on the external URL's port).
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
   /** PodDisruptionBudget maxUnavailable; undefined = no PDB (ReasChart passes the chart's 1). @default no PDB */
   readonly pdbMaxUnavailable?: number | undefined;
 }
@@ -164,6 +170,26 @@ export class Api extends Construct {
 
     namedPortService(this, 'service', { name, labels, selector, portName: 'http', port: PORT });
 
+    if (props.networkPolicy ?? true) {
+      const redis = new URL(props.redisUrl);
+      const bundled = props.redisUrl.startsWith(`redis://${names.redis(props.release)}:`);
+      const tcp = (port: number) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
+      new k8s.KubeNetworkPolicy(this, 'network-policy', {
+        metadata: { name, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ ports: [{ port: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] }],
+          egress: [
+            // DNS, to whichever resolver the cluster runs (a Service, a node-local cache).
+            { ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, tcp(53)] },
+            bundled
+              ? { to: [{ podSelector: { matchLabels: selectorLabels({ name: 'redis', instance: props.release }) } }], ports: [tcp(6379)] }
+              : { ports: [tcp(Number(redis.port || 6379))] },
+          ],
+        },
+      });
+    }
     if (props.pdbMaxUnavailable !== undefined) {
       new k8s.KubePodDisruptionBudget(this, 'pdb', {
         metadata: { name, labels },

@@ -158,6 +158,53 @@ describe('helm chart: workloads', function () {
     });
   });
 
+  describe('NetworkPolicy reas-api', () => {
+    const apiPod = (objects: K8sObject[]) => {
+      const found = podTemplates(objects).find((candidate) => candidate.owner === 'Deployment/reas-api');
+      if (found === undefined) throw new Error('no API pod template');
+      return found;
+    };
+    const stranger = { namespace: 'default', labels: { app: 'stranger' } };
+    const testPod = { namespace: 'default', labels: { 'app.kubernetes.io/name': 'reas', 'app.kubernetes.io/component': 'test', 'app.kubernetes.io/instance': 'reas' } };
+
+    it('admits every client on port http by default, and nothing on another port', () => {
+      expect(networkPolicyAdmits(defaults, stranger, apiPod(defaults), 5000)).to.equal(true);
+      expect(networkPolicyAdmits(defaults, stranger, apiPod(defaults), 9229)).to.equal(false);
+    });
+
+    it('narrowed by ingressFrom, admits those peers and the release\'s test Pod only', async () => {
+      const objects = await chartTemplate({ release: 'reas', extraArgs: ['--set-json', 'api.networkPolicy.ingressFrom=[{"podSelector":{"matchLabels":{"role":"frontend"}}}]'] });
+      expect(networkPolicyAdmits(objects, stranger, apiPod(objects), 5000)).to.equal(false);
+      expect(networkPolicyAdmits(objects, { namespace: 'default', labels: { role: 'frontend' } }, apiPod(objects), 5000)).to.equal(true);
+      expect(networkPolicyAdmits(objects, testPod, apiPod(objects), 5000)).to.equal(true);
+    });
+
+    it("lets the API reach only DNS and its release's Redis pods on 6379", () => {
+      const policy = findObject(defaults, 'NetworkPolicy', 'reas-api') as Any;
+      expect(policy.spec.policyTypes).to.deep.equal(['Ingress', 'Egress']);
+      expect(policy.spec.egress).to.deep.equal([
+        { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+        { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'reas' } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
+      ]);
+    });
+
+    it("lets the API reach an external Redis on its URL's port, within externalRedisCIDR when set", async () => {
+      const objects = await chartTemplate({
+        release: 'reas',
+        setValues: { 'redis.enabled': false },
+        set: { 'global.externalRedis.url': 'rediss://cache.example:6380', 'api.networkPolicy.externalRedisCIDR': '10.20.0.0/16' },
+      });
+      expect((findObject(objects, 'NetworkPolicy', 'reas-api') as Any).spec.egress[1]).to.deep.equal({ ports: [{ port: 6380, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] });
+      const open = await chartTemplate({ release: 'reas', setValues: { 'redis.enabled': false }, set: { 'global.externalRedis.url': 'redis://cache.example' } });
+      expect((findObject(open, 'NetworkPolicy', 'reas-api') as Any).spec.egress[1]).to.deep.equal({ ports: [{ port: 6379, protocol: 'TCP' }] });
+    });
+
+    it('is left out with networkPolicy.enabled=false', async () => {
+      const objects = await chartTemplate({ release: 'reas', setValues: { 'api.networkPolicy.enabled': false } });
+      expect(objects.filter((object) => object.kind === 'NetworkPolicy').map((object) => object.metadata.name)).to.deep.equal(['reas-redis']);
+    });
+  });
+
   describe('StatefulSet reas-redis', () => {
     it('runs the pinned official image as uid 999 with /data, /tmp, the config and the password file mounted', () => {
       const spec = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec;
