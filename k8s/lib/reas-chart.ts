@@ -31,6 +31,8 @@ export interface ReasChartProps {
   readonly apiPriorityClassName?: string;
   /** Redis image (`redis.image`). @default 'redis:7.4.2-bookworm' */
   readonly redisImage?: string;
+  /** Port of the Redis Service, which the API connects to (`global.redis.service.port`). @default 6379 */
+  readonly redisServicePort?: number;
   /** Redis persistence (`redis.persistence`). @default enabled, 1Gi */
   readonly redisPersistence?: RedisPersistence;
   /** Redis password Secret; must exist in the namespace (see README). @default `<release>-redis` / 'redis-password' */
@@ -57,6 +59,7 @@ export class ReasChart extends Chart {
       this.redis = new Redis(this, 'redis', {
         release,
         ...(props.redisImage ? { image: props.redisImage } : {}),
+        ...(props.redisServicePort !== undefined ? { servicePort: props.redisServicePort } : {}),
         ...(props.redisPersistence ? { persistence: props.redisPersistence } : {}),
         ...(props.redisPasswordSecret ? { passwordSecret: props.redisPasswordSecret } : {}),
       });

@@ -55,6 +55,8 @@ export interface RedisProps {
    * with the release's instance label. @default the release's API pods (`api`) and its test Job (`test`)
    */
   readonly allowedClients?: Readonly<Record<string, RedisClient>>;
+  /** Port of the ClusterIP Service clients use (the chart's `global.redis.service.port`). @default 6379 */
+  readonly servicePort?: number;
   /** Isolate Redis with a NetworkPolicy that admits only `allowedClients`. @default true */
   readonly networkPolicy?: boolean;
 }
@@ -66,8 +68,10 @@ export interface RedisProps {
 export class Redis extends Construct {
   /** Name of the ClusterIP Service clients connect to. */
   public readonly serviceName: string;
-  /** Port of that Service. */
+  /** Port Redis listens on in its container (and the headless Service's). */
   public readonly port: number = 6379;
+  /** Port of the ClusterIP Service (the chart's `global.redis.service.port`). */
+  public readonly servicePort: number;
   /** redis:// URL of the Service, without credentials. */
   public readonly url: string;
   /** The Secret (and key) the password is read from. */
@@ -83,7 +87,8 @@ export class Redis extends Construct {
     const selector = selectorLabels({ name: 'redis', instance: props.release });
     const persistence = { enabled: true, storageClass: '', accessMode: 'ReadWriteOnce', size: '1Gi', ...props.persistence };
     this.serviceName = name;
-    this.url = `redis://${name}:${this.port}`;
+    this.servicePort = props.servicePort ?? this.port;
+    this.url = `redis://${name}:${this.servicePort}`;
     this.passwordSecret = props.passwordSecret ?? { name, key: 'redis-password' };
 
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
@@ -126,7 +131,7 @@ export class Redis extends Construct {
       JsonPatch.remove('/spec/externalIPs'),
     );
 
-    namedPortService(this, 'service', { name, labels, selector, portName: 'redis', port: this.port });
+    namedPortService(this, 'service', { name, labels, selector, portName: 'redis', port: this.servicePort });
 
     // The probes read the password file into REDISCLI_AUTH for redis-cli alone: in no env var and on no command line.
     const ping = `REDISCLI_AUTH="$(cat ${PASSWORD_DIR}/redis-password)" redis-cli -h 127.0.0.1 -p ${this.port} ping`;

@@ -41,12 +41,12 @@ const CASES: { name: string; release: string; namespace: string; values: string[
     props: { externalRedis: { url: 'redis://cache.example:6379' } },
   },
   {
-    name: "a Redis password Secret of the user's (GitOps)",
+    name: "a Redis password Secret of the user's (GitOps) and the Redis Service on 6380",
     release: 'reas',
     namespace: 'reas',
     values: [],
-    set: { 'global.redis.auth.existingSecret': 'reas-redis-auth', 'global.redis.auth.existingSecretPasswordKey': 'password' },
-    props: { redisPasswordSecret: { name: 'reas-redis-auth', key: 'password' } },
+    set: { 'global.redis.auth.existingSecret': 'reas-redis-auth', 'global.redis.auth.existingSecretPasswordKey': 'password', 'global.redis.service.port': '6380' },
+    props: { redisPasswordSecret: { name: 'reas-redis-auth', key: 'password' }, redisServicePort: 6380 },
   },
   {
     name: 'a request body limit and a priority class',
