@@ -59,7 +59,7 @@ describe('helm chart: lint and package', function () {
         'reas/charts/redis/values.schema.json',
       ]);
       expect(files.filter((file) => file.endsWith('.md'))).to.deep.equal(['reas/README.md']);
-      const strays = files.filter((file) => /^reas\/(node_modules|service|test|k8s|dist|bench|\.git|\.ci)\/|\.ts$|package(-lock)?\.json$|Dockerfile/.test(file));
+      const strays = files.filter((file) => /^reas\/(node_modules|service|test|k8s|dist|bench|docs|\.git|\.ci)(\/|$)|\.ts$|package(-lock)?\.json$|Dockerfile|^reas\/ct\.yaml$/.test(file));
       expect(strays).to.deep.equal([]);
     });
 
