@@ -1,6 +1,6 @@
 /**
  * Synthesizes the manifests: `npm run synth` (or `cdk8s synth` in k8s/) writes dist/reas.k8s.yaml (the deployment)
- * and dist/test/reas-test.k8s.yaml (the e2e Job). Settings are the chart's defaults; see lib/reas-chart.ts.
+ * and dist/test/reas-test.k8s.yaml (the e2e test Pod). Settings are the chart's defaults; see lib/reas-chart.ts.
  */
 import { join } from 'node:path';
 import { App } from 'cdk8s';

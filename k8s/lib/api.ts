@@ -43,6 +43,16 @@ export interface ApiProps {
   readonly logLevel?: string;
   /** HorizontalPodAutoscaler on CPU; undefined = none (the chart's `autoscaling.enabled: false`). @default none */
   readonly autoscaling?: ApiAutoscaling;
+  /** Longest request body in bytes (MAX_BODY_BYTES; the chart's `config.maxBodyBytes`). @default 1024 */
+  readonly maxBodyBytes?: number;
+  /** PriorityClass of the pods (the chart's `priorityClassName`); undefined = the cluster's default. @default none */
+  readonly priorityClassName?: string;
+  /**
+   * Isolate the API pods with a NetworkPolicy (the chart's `networkPolicy.enabled`): ingress on `http` from anyone,
+   * egress to DNS and to Redis only (the bundled Redis pods of the release, or any address on the external URL's port).
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
   /** PodDisruptionBudget maxUnavailable; undefined = no PDB (ReasChart passes the chart's 1). @default no PDB */
   readonly pdbMaxUnavailable?: number | undefined;
 }
@@ -108,6 +118,7 @@ export class Api extends Construct {
             REQUEST_TIMEOUT_MS: env('10000'),
             MAX_CONNECTIONS: env('4096'),
             LOG_LEVEL: env(props.logLevel ?? 'info'),
+            MAX_BODY_BYTES: env(String(props.maxBodyBytes ?? 1024)),
           },
           startup: httpProbe('/ok', 1, 60),
           liveness: httpProbe('/ok', 10, 3),
@@ -156,6 +167,7 @@ export class Api extends Construct {
       JsonPatch.add('/spec/template/spec/topologySpreadConstraints', spread),
       JsonPatch.add('/spec/revisionHistoryLimit', 5),
     );
+    if (props.priorityClassName !== undefined) object.addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', props.priorityClassName));
 
     // Endpoints drop a terminating pod asynchronously; sleeping before SIGTERM lets in-flight routing settle. The
     // `sleep` action (Kubernetes 1.30+) is newer than cdk8s-plus-27's types.
@@ -166,6 +178,30 @@ export class Api extends Construct {
 
     namedPortService(this, 'service', { name, labels, selector, portName: 'http', port: PORT });
 
+    if (props.networkPolicy ?? true) {
+      const redis = new URL(props.redisUrl);
+      const bundled = props.redisUrl.startsWith(`redis://${names.redis(props.release)}:`);
+      const tcp = (port: number) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
+      new k8s.KubeNetworkPolicy(this, 'network-policy', {
+        metadata: { name, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ ports: [{ port: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] }],
+          egress: [
+            // DNS, to whichever resolver the cluster runs (a Service, a node-local cache).
+            { ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, tcp(53)] },
+            bundled
+              ? {
+                  to: [{ podSelector: { matchLabels: selectorLabels({ name: 'redis', instance: props.release }) } }],
+                  // Replication mode: the Sentinels beside them, which name the primary.
+                  ports: props.redisSentinels ? [tcp(6379), tcp(26379)] : [tcp(6379)],
+                }
+              : { ports: [tcp(Number(redis.port || 6379))] },
+          ],
+        },
+      });
+    }
     if (props.pdbMaxUnavailable !== undefined) {
       new k8s.KubePodDisruptionBudget(this, 'pdb', {
         metadata: { name, labels },

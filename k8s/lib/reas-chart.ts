@@ -26,8 +26,14 @@ export interface ReasChartProps {
   readonly apiReplicas?: number;
   /** API autoscaling (`api.autoscaling`); undefined = off. @default off */
   readonly apiAutoscaling?: ApiAutoscaling;
+  /** Longest API request body in bytes (`api.config.maxBodyBytes`). @default 1024 */
+  readonly apiMaxBodyBytes?: number;
+  /** PriorityClass of the API pods (`api.priorityClassName`). @default none */
+  readonly apiPriorityClassName?: string;
   /** Redis image (`redis.image`). @default 'redis:7.4.2-bookworm' */
   readonly redisImage?: string;
+  /** Port of the Redis Service, which the API connects to (`global.redis.service.port`). @default 6379 */
+  readonly redisServicePort?: number;
   /** Redis persistence (`redis.persistence`). @default enabled, 1Gi */
   readonly redisPersistence?: RedisPersistence;
   /** Redis password Secret; must exist in the namespace (see README). @default `<release>-redis` / 'redis-password' */
@@ -79,6 +85,7 @@ export class ReasChart extends Chart {
       this.redis = new Redis(this, 'redis', {
         release,
         ...(props.redisImage ? { image: props.redisImage } : {}),
+        ...(props.redisServicePort !== undefined ? { servicePort: props.redisServicePort } : {}),
         ...(props.redisPersistence ? { persistence: props.redisPersistence } : {}),
         ...(props.redisPasswordSecret ? { passwordSecret: props.redisPasswordSecret } : {}),
       });
@@ -91,6 +98,8 @@ export class ReasChart extends Chart {
       ...(props.apiImage ? { image: props.apiImage } : {}),
       ...(props.apiReplicas !== undefined ? { replicas: props.apiReplicas } : {}),
       ...(props.apiAutoscaling ? { autoscaling: props.apiAutoscaling } : {}),
+      ...(props.apiMaxBodyBytes !== undefined ? { maxBodyBytes: props.apiMaxBodyBytes } : {}),
+      ...(props.apiPriorityClassName !== undefined ? { priorityClassName: props.apiPriorityClassName } : {}),
       redisUrl,
       ...(passwordSecret ? { redisPasswordSecret: passwordSecret } : {}),
       ...(redisSentinels ? { redisSentinels } : {}),

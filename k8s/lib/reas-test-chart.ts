@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { names } from './labels.js';
-import { TestJob } from './test-job.js';
+import { TestPod } from './test-pod.js';
 
 export interface ReasTestChartProps {
   /** Release name of the deployment under test. @default 'reas' */
@@ -19,12 +19,12 @@ export interface ReasTestChartProps {
  * must not start a test before the API is up.
  */
 export class ReasTestChart extends Chart {
-  public readonly test: TestJob;
+  public readonly test: TestPod;
 
   constructor(scope: Construct, id: string, props: ReasTestChartProps = {}) {
     super(scope, id, { namespace: props.namespace ?? 'reas', disableResourceNameHashes: true });
     const release = props.release ?? 'reas';
-    this.test = new TestJob(this, 'test', {
+    this.test = new TestPod(this, 'test', {
       release,
       version: props.version ?? '0.1.0',
       ...(props.testImage ? { image: props.testImage } : {}),

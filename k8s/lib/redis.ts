@@ -6,6 +6,9 @@ import { RESTRICTED_CONTAINER, addPodSpecPatches, contentChecksum, namedPortServ
 
 const k8s = kplus.k8s;
 
+/** Where the password file is mounted (bitnami's usePasswordFiles): the start-up script and the probes read it. */
+const PASSWORD_DIR = '/var/run/secrets/redis';
+
 /** Where the Redis password comes from: a Secret that exists before the pods start (see README, cdk8s). */
 export interface RedisPasswordSecret {
   /** Name of the Secret. @default `<release>-redis` */
@@ -52,6 +55,8 @@ export interface RedisProps {
    * with the release's instance label. @default the release's API pods (`api`) and its test Job (`test`)
    */
   readonly allowedClients?: Readonly<Record<string, RedisClient>>;
+  /** Port of the ClusterIP Service clients use (the chart's `global.redis.service.port`). @default 6379 */
+  readonly servicePort?: number;
   /** Isolate Redis with a NetworkPolicy that admits only `allowedClients`. @default true */
   readonly networkPolicy?: boolean;
 }
@@ -63,8 +68,10 @@ export interface RedisProps {
 export class Redis extends Construct {
   /** Name of the ClusterIP Service clients connect to. */
   public readonly serviceName: string;
-  /** Port of that Service. */
+  /** Port Redis listens on in its container (and the headless Service's). */
   public readonly port: number = 6379;
+  /** Port of the ClusterIP Service (the chart's `global.redis.service.port`). */
+  public readonly servicePort: number;
   /** redis:// URL of the Service, without credentials. */
   public readonly url: string;
   /** The Secret (and key) the password is read from. */
@@ -80,7 +87,8 @@ export class Redis extends Construct {
     const selector = selectorLabels({ name: 'redis', instance: props.release });
     const persistence = { enabled: true, storageClass: '', accessMode: 'ReadWriteOnce', size: '1Gi', ...props.persistence };
     this.serviceName = name;
-    this.url = `redis://${name}:${this.port}`;
+    this.servicePort = props.servicePort ?? this.port;
+    this.url = `redis://${name}:${this.servicePort}`;
     this.passwordSecret = props.passwordSecret ?? { name, key: 'redis-password' };
 
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
@@ -123,9 +131,14 @@ export class Redis extends Construct {
       JsonPatch.remove('/spec/externalIPs'),
     );
 
-    namedPortService(this, 'service', { name, labels, selector, portName: 'redis', port: this.port });
+    namedPortService(this, 'service', { name, labels, selector, portName: 'redis', port: this.servicePort });
 
-    const probe = () => ['/bin/sh', '-c', `redis-cli -h 127.0.0.1 -p ${this.port} ping | grep -qx PONG`];
+    // The probes read the password file into REDISCLI_AUTH for redis-cli alone: in no env var and on no command line.
+    const ping = `REDISCLI_AUTH="$(cat ${PASSWORD_DIR}/redis-password)" redis-cli -h 127.0.0.1 -p ${this.port} ping`;
+    const probe = () => ['/bin/sh', '-c', `${ping} | grep -qx PONG`];
+    // Alive while it answers at all: a Redis loading a large AOF (LOADING) or a replica without its master
+    // (MASTERDOWN) must not be restarted; readiness keeps clients away until PONG.
+    const alive = () => ['/bin/sh', '-c', `case "$(${ping})" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac`];
     const password = kplus.Secret.fromSecretName(this, 'password', this.passwordSecret.name);
     const sts = new kplus.StatefulSet(this, 'statefulset', {
       metadata: { name, labels },
@@ -153,13 +166,11 @@ export class Redis extends Construct {
           command: [
             '/bin/sh',
             '-c',
-            'set -eu\numask 077\nprintf \'requirepass "%s"\\n\' "$REDISCLI_AUTH" > /tmp/redis-auth.conf\nexec redis-server /etc/redis/redis.conf\n',
+            `set -eu\numask 077\npassword=$(cat ${PASSWORD_DIR}/redis-password)\nprintf 'requirepass "%s"\\n' "$password" > /tmp/redis-auth.conf\nexec redis-server /etc/redis/redis.conf\n`,
           ],
-          // REDISCLI_AUTH is also what redis-cli in the probes authenticates with.
-          envVariables: { REDISCLI_AUTH: kplus.EnvValue.fromSecretValue({ secret: password, key: this.passwordSecret.key }) },
           ports: [{ name: 'redis', number: this.port, protocol: kplus.Protocol.TCP }],
           startup: kplus.Probe.fromCommand(probe(), { periodSeconds: Duration.seconds(2), timeoutSeconds: Duration.seconds(3), failureThreshold: 150 }),
-          liveness: kplus.Probe.fromCommand(probe(), { periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 6 }),
+          liveness: kplus.Probe.fromCommand(alive(), { periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 6 }),
           readiness: kplus.Probe.fromCommand(probe(), { periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(3), failureThreshold: 3 }),
           // Laptop-sized: Redis holding one counter needs a few MiB; no CPU limit, so no throttling on a busy node.
           resources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
@@ -177,6 +188,15 @@ export class Redis extends Construct {
     }
     container.mount('/etc/redis', kplus.Volume.fromConfigMap(this, 'config-volume', config, { name: 'config' }), { readOnly: true });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }));
+    container.mount(
+      PASSWORD_DIR,
+      kplus.Volume.fromSecret(this, 'password-volume', password, {
+        name: 'redis-password',
+        defaultMode: 0o440,
+        items: { [this.passwordSecret.key]: { path: 'redis-password' } },
+      }),
+      { readOnly: true },
+    );
 
     const stsObject = ApiObject.of(sts);
     addPodSpecPatches(stsObject);

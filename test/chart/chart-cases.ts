@@ -17,12 +17,16 @@ export interface ChartCase {
   /** ci/ values file, relative to the chart. */
   file: string;
   release: string;
+  /** Name of the API objects when api.fullnameOverride sets it; undefined = `<release>-api`. */
+  apiName?: string;
   /** REDIS_URL the API must get: the external URL, or undefined for the bundled Redis' Service. */
   externalRedisUrl?: string;
   /** The Secret (name and key) the API must mount for the Redis password; undefined = none. */
   redisSecret?: { name: string; key: string };
   /** Whether the bundled Redis (StatefulSet, Services, NetworkPolicy) is rendered. */
   bundledRedis: boolean;
+  /** The bundled Redis' password is in a Secret the user made (global.redis.auth.existingSecret): none rendered. */
+  existingSecret?: boolean;
 }
 
 /** One entry per ci/*-values.yaml; test/chart/chart-lint.test.ts fails when a file has no entry here. */
@@ -34,6 +38,14 @@ export const CHART_CASES: readonly ChartCase[] = [
     bundledRedis: false,
     externalRedisUrl: EXTERNAL_REDIS_URL,
     redisSecret: { name: 'reas-external-redis', key: 'password' },
+  },
+  { file: 'ci/extension-points-values.yaml', release: 'reas', apiName: 'counter', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
+  {
+    file: 'ci/gitops-values.yaml',
+    release: 'reas',
+    bundledRedis: true,
+    existingSecret: true,
+    redisSecret: { name: 'reas-redis-auth', key: 'password' },
   },
   { file: 'ci/persistence-off-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },
   { file: 'ci/replication-values.yaml', release: 'reas', bundledRedis: true, redisSecret: { name: 'reas-redis', key: 'redis-password' } },

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -44,26 +44,40 @@ describe('helm chart: lint and package', function () {
     it('packages the chart with its subcharts and nothing of the repository around it', async () => {
       const result = await runHelm(['package', CHART_DIR, '--destination', dir]);
       expect(result.code, result.stderr).to.equal(0);
-      const listing = spawnSync('tar', ['-tzf', join(dir, 'reas-0.1.0.tgz')], { encoding: 'utf8' });
+      const listing = spawnSync('tar', ['-tzf', join(dir, 'reas-0.2.0.tgz')], { encoding: 'utf8' });
       expect(listing.status, `tar: ${listing.stderr}`).to.equal(0);
       const files = listing.stdout.trim().split('\n');
       expect(files).to.include.members([
         'reas/Chart.yaml',
+        'reas/README.md',
         'reas/values.yaml',
         'reas/values.schema.json',
-        'reas/templates/tests/test-job.yaml',
+        'reas/templates/tests/test-pod.yaml',
         'reas/charts/api/Chart.yaml',
         'reas/charts/api/values.schema.json',
         'reas/charts/redis/templates/statefulset.yaml',
         'reas/charts/redis/values.schema.json',
       ]);
-      const strays = files.filter((file) => /^reas\/(node_modules|service|test|k8s|dist|bench|\.git|\.ci)\/|\.ts$|package(-lock)?\.json$|Dockerfile/.test(file));
+      expect(files.filter((file) => file.endsWith('.md'))).to.deep.equal(['reas/README.md']);
+      const strays = files.filter((file) => /^reas\/(node_modules|service|test|k8s|dist|bench|docs|\.git|\.ci)(\/|$)|\.ts$|package(-lock)?\.json$|Dockerfile|^reas\/ct\.yaml$/.test(file));
       expect(strays).to.deep.equal([]);
+    });
+
+    it('prints the chart README with helm show readme, and every value with its comment with helm show values', async () => {
+      const readme = await runHelm(['show', 'readme', join(dir, 'reas-0.2.0.tgz')]);
+      expect(readme.code, readme.stderr).to.equal(0);
+      expect(readme.stdout.trimEnd()).to.equal(readFileSync(join(CHART_DIR, 'README.md'), 'utf8').trimEnd());
+      const values = await runHelm(['show', 'values', join(dir, 'reas-0.2.0.tgz')]);
+      expect(values.code, values.stderr).to.equal(0);
+      expect(values.stdout).not.to.match(/^(api|redis): \{\}$/m);
+      for (const line of ['  replicaCount: 2', '    repository: reas', '  # replicaCount of the Deployment', '    repository: redis', '  networkPolicy:', '    ingressFrom: []']) {
+        expect(values.stdout).to.include(`\n${line}`);
+      }
     });
 
     it('renders the same objects from the package as from the checkout (no dependency build needed)', async () => {
       const fromDir = await chartTemplate({ release: 'reas' });
-      const fromPackage = await chartTemplate({ chart: join(dir, 'reas-0.1.0.tgz'), release: 'reas' });
+      const fromPackage = await chartTemplate({ chart: join(dir, 'reas-0.2.0.tgz'), release: 'reas' });
       const ids = (objects: typeof fromDir) => objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
       expect(ids(fromPackage)).to.deep.equal(ids(fromDir));
     });

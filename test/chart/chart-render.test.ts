@@ -26,8 +26,9 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
   this.timeout(60_000);
 
   for (const chartCase of CHART_CASES) {
-    const api = `Deployment/${chartCase.release}-api`;
-    const test = `Job/${chartCase.release}-test`;
+    const apiName = chartCase.apiName ?? `${chartCase.release}-api`;
+    const api = `Deployment/${apiName}`;
+    const test = `Pod/${chartCase.release}-test`;
 
     describe(`${chartCase.file} as release ${chartCase.release}`, () => {
       let objects: K8sObject[];
@@ -85,19 +86,23 @@ describe('helm chart: rendered values matrix (ci/*-values.yaml)', function () {
         const volume = spec.volumes.find((candidate) => candidate.name === mount?.name);
         expect(volume?.secret?.secretName).to.equal(chartCase.redisSecret?.name);
         expect(volume?.secret?.items).to.deep.equal([{ key: chartCase.redisSecret?.key, path: 'redis-password' }]);
-        if (chartCase.bundledRedis) {
+        if (chartCase.existingSecret === true) {
+          expect(objects.filter((object) => object.kind === 'Secret')).to.deep.equal([]);
+        } else if (chartCase.bundledRedis) {
           const secret = findObject(objects, 'Secret', chartCase.redisSecret?.name ?? '') as K8sObject & { data: Record<string, string> };
           expect(Buffer.from(secret.data['redis-password'] ?? '', 'base64').toString()).to.match(/^[A-Za-z0-9._~+/=-]{16,}$/);
         }
       });
 
-      it('runs the helm test Job against the API Service, safe on a live release', () => {
-        const job = findObject(objects, 'Job', `${chartCase.release}-test`);
-        expect(job.metadata.annotations?.['helm.sh/hook']).to.equal('test');
+      it('runs the helm test Pod against the API Service within its deadline, safe on a live release', () => {
+        const pod = findObject(objects, 'Pod', `${chartCase.release}-test`) as K8sObject & { spec: { activeDeadlineSeconds: number; restartPolicy: string } };
+        expect(pod.metadata.annotations?.['helm.sh/hook']).to.equal('test');
+        expect(pod.spec.activeDeadlineSeconds).to.equal(300);
+        expect(pod.spec.restartPolicy).to.equal('Never');
         const env = template(objects, test).spec.containers[0]?.env ?? [];
         const baseUrl = env.find((candidate) => candidate.name === 'BASE_URL')?.value ?? '';
         expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
-        expect(new URL(baseUrl).hostname).to.equal(`${chartCase.release}-api`);
+        expect(new URL(baseUrl).hostname).to.equal(apiName);
         expect(env.map((candidate) => candidate.name)).not.to.include('E2E_EXCLUSIVE');
       });
 

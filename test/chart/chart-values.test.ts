@@ -5,6 +5,7 @@ import { runHelm } from '../helpers/helm.js';
 import { CHART_CASES, CHART_DIR, chartTemplate, chartTemplateArgs, findObject, renderCase } from './chart-cases.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js';
 import { valuesTable } from '../tools/helm-values-table.js';
+import { umbrellaValues } from '../tools/umbrella-values.js';
 import { VALUES_FILES, valuesKeys } from './values-docs.js';
 
 /** helm create's values.yaml keys, in its order. */
@@ -107,11 +108,13 @@ describe('helm chart: values', function () {
       expect(notes).to.include('kubectl --namespace apps port-forward service/shop-api 5000:5000');
       expect(notes).to.include('curl http://127.0.0.1:5000/ok');
       expect(notes).to.include('curl -X POST http://127.0.0.1:5000/inc');
-      expect(notes).to.include('helm test shop --namespace apps\n');
-      // `helm test --logs` reads a Pod named after the hook, and the hook is a Job: kubectl reads the Job's logs.
-      expect(notes).to.include('kubectl --namespace apps logs job/shop-test');
+      expect(notes).to.include('helm test shop --namespace apps --logs\n');
       expect(notes).to.include('Redis: shop-redis:6379');
     });
+  });
+
+  it("carries the subcharts' values.yaml in the umbrella's, as test/tools/umbrella-values.ts writes it", () => {
+    expect(umbrellaValues() === readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'), 'values.yaml is stale: run npx tsx test/tools/umbrella-values.ts').to.equal(true);
   });
 
   it('documents every value in the README helm section, as test/tools/helm-values-table.ts prints them now', () => {

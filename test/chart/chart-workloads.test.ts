@@ -68,7 +68,7 @@ describe('helm chart: workloads', function () {
 
     it('points the test Job at the Service port when it is moved off 5000', async () => {
       const objects = await chartTemplate({ release: 'reas', setValues: { 'api.service.port': 8080 } });
-      const job = (findObject(objects, 'Job', 'reas-test') as Any).spec.template.spec.containers[0];
+      const job = (findObject(objects, 'Pod', 'reas-test') as Any).spec.containers[0];
       const baseUrl = job.env.find((env: Any) => env.name === 'BASE_URL').value as string;
       expect(baseUrl).to.equal('http://reas-api:8080');
       expect(checkUrlTargetsService(objects, baseUrl)).to.deep.equal([]);
@@ -84,8 +84,8 @@ describe('helm chart: workloads', function () {
       expect(deployment.spec.template.spec.containers[0].image).to.equal(`localhost:5001/reas:0.2.0@${digest}`);
       expect(deployment.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
       expect(deployment.spec.template.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
-      const job = findObject(objects, 'Job', 'reas-test') as Any;
-      expect(job.spec.template.spec.containers[0].image).to.equal(`reas-test:0.2.0@${digest}`);
+      const job = findObject(objects, 'Pod', 'reas-test') as Any;
+      expect(job.spec.containers[0].image).to.equal(`reas-test:0.2.0@${digest}`);
       expect(job.metadata.labels['app.kubernetes.io/version']).to.equal('0.2.0');
     });
 
@@ -135,7 +135,7 @@ describe('helm chart: workloads', function () {
     it('drops a client that is disabled and keeps the others', async () => {
       const objects = await chartTemplate({ release: 'reas', setValues: { 'redis.networkPolicy.allowedClients.test.enabled': false } });
       expect(admits(objects, 'Deployment/reas-api')).to.equal(true);
-      expect(admits(objects, 'Job/reas-test')).to.equal(false);
+      expect(admits(objects, 'Pod/reas-test')).to.equal(false);
     });
 
     it('admits an extra client added under a new name', async () => {
@@ -158,21 +158,75 @@ describe('helm chart: workloads', function () {
     });
   });
 
+  describe('NetworkPolicy reas-api', () => {
+    const apiPod = (objects: K8sObject[]) => {
+      const found = podTemplates(objects).find((candidate) => candidate.owner === 'Deployment/reas-api');
+      if (found === undefined) throw new Error('no API pod template');
+      return found;
+    };
+    const stranger = { namespace: 'default', labels: { app: 'stranger' } };
+    const testPod = { namespace: 'default', labels: { 'app.kubernetes.io/name': 'reas', 'app.kubernetes.io/component': 'test', 'app.kubernetes.io/instance': 'reas' } };
+
+    it('admits every client on port http by default, and nothing on another port', () => {
+      expect(networkPolicyAdmits(defaults, stranger, apiPod(defaults), 5000)).to.equal(true);
+      expect(networkPolicyAdmits(defaults, stranger, apiPod(defaults), 9229)).to.equal(false);
+    });
+
+    it('narrowed by ingressFrom, admits those peers and the release\'s test Pod only', async () => {
+      const objects = await chartTemplate({ release: 'reas', extraArgs: ['--set-json', 'api.networkPolicy.ingressFrom=[{"podSelector":{"matchLabels":{"role":"frontend"}}}]'] });
+      expect(networkPolicyAdmits(objects, stranger, apiPod(objects), 5000)).to.equal(false);
+      expect(networkPolicyAdmits(objects, { namespace: 'default', labels: { role: 'frontend' } }, apiPod(objects), 5000)).to.equal(true);
+      expect(networkPolicyAdmits(objects, testPod, apiPod(objects), 5000)).to.equal(true);
+    });
+
+    it("lets the API reach only DNS and its release's Redis pods on 6379", () => {
+      const policy = findObject(defaults, 'NetworkPolicy', 'reas-api') as Any;
+      expect(policy.spec.policyTypes).to.deep.equal(['Ingress', 'Egress']);
+      expect(policy.spec.egress).to.deep.equal([
+        { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+        { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'reas' } } }], ports: [{ port: 6379, protocol: 'TCP' }] },
+      ]);
+    });
+
+    it("lets the API reach an external Redis on its URL's port, within externalRedisCIDR when set", async () => {
+      const objects = await chartTemplate({
+        release: 'reas',
+        setValues: { 'redis.enabled': false },
+        set: { 'global.externalRedis.url': 'rediss://cache.example:6380', 'api.networkPolicy.externalRedisCIDR': '10.20.0.0/16' },
+      });
+      expect((findObject(objects, 'NetworkPolicy', 'reas-api') as Any).spec.egress[1]).to.deep.equal({ ports: [{ port: 6380, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] });
+      const open = await chartTemplate({ release: 'reas', setValues: { 'redis.enabled': false }, set: { 'global.externalRedis.url': 'redis://cache.example' } });
+      expect((findObject(open, 'NetworkPolicy', 'reas-api') as Any).spec.egress[1]).to.deep.equal({ ports: [{ port: 6379, protocol: 'TCP' }] });
+    });
+
+    it('is left out with networkPolicy.enabled=false', async () => {
+      const objects = await chartTemplate({ release: 'reas', setValues: { 'api.networkPolicy.enabled': false } });
+      expect(objects.filter((object) => object.kind === 'NetworkPolicy').map((object) => object.metadata.name)).to.deep.equal(['reas-redis']);
+    });
+  });
+
   describe('StatefulSet reas-redis', () => {
-    it('runs the pinned official image as uid 999 with /data, /tmp and the config mounted', () => {
+    it('runs the pinned official image as uid 999 with /data, /tmp, the config and the password file mounted', () => {
       const spec = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec;
       const container = spec.containers[0];
       expect(container.image).to.equal('redis:7.4.2-bookworm');
       expect(spec.securityContext).to.include({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
-      expect(container.volumeMounts.map((mount: Any) => mount.mountPath)).to.deep.equal(['/data', '/etc/redis', '/tmp']);
+      expect(container.volumeMounts.map((mount: Any) => mount.mountPath)).to.deep.equal(['/data', '/etc/redis', '/tmp', '/var/run/secrets/redis']);
     });
 
-    it('authenticates its probes through REDISCLI_AUTH from the Secret, never with a password argument', () => {
-      const container = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec.containers[0];
-      expect(container.env).to.deep.equal([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'reas-redis', key: 'redis-password' } } }]);
+    it('reads its password from a file mounted from the Secret, in no env var and no password argument', () => {
+      const spec = (findObject(defaults, 'StatefulSet', 'reas-redis') as Any).spec.template.spec;
+      const container = spec.containers[0];
+      expect(container).not.to.have.property('env');
+      expect(spec.volumes.find((volume: Any) => volume.name === 'redis-password').secret).to.deep.equal({
+        secretName: 'reas-redis',
+        defaultMode: 0o440,
+        items: [{ key: 'redis-password', path: 'redis-password' }],
+      });
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
         const command = (container[probe].exec.command as string[]).join(' ');
         expect(command).to.include('redis-cli');
+        expect(command).to.include('$(cat /var/run/secrets/redis/redis-password)');
         expect(command).not.to.match(/\s-a\s|--pass|--user|-u\s/);
       }
       expect((container.command as string[]).join(' ')).not.to.match(/--requirepass|\s-a\s/);

@@ -126,7 +126,7 @@ describe('k8s-structure checks (test/helpers/k8s-structure.ts)', function () {
       });
       const redis = owner(broken, 'StatefulSet/reas-redis');
       expect(networkPolicyAdmits(broken, owner(broken, 'Deployment/reas-api'), redis, 6379)).to.equal(false);
-      expect(networkPolicyAdmits(broken, owner(broken, 'Job/reas-test'), redis, 6379)).to.equal(true);
+      expect(networkPolicyAdmits(broken, owner(broken, 'Pod/reas-test'), redis, 6379)).to.equal(true);
       expect(networkPolicyAdmits(objects, owner(objects, 'Deployment/reas-api'), owner(objects, 'StatefulSet/reas-redis'), 6380)).to.equal(false);
     });
 
@@ -148,12 +148,12 @@ describe('k8s-structure checks (test/helpers/k8s-structure.ts)', function () {
       ['allowPrivilegeEscalation left unset', 'Deployment', 'reas-api', (d) => delete apiContainer(d).securityContext.allowPrivilegeEscalation, 'Deployment/reas-api: container api: allowPrivilegeEscalation is not false'],
       ['capabilities not dropped', 'StatefulSet', 'reas-redis', (s) => (redisContainer(s).securityContext.capabilities.drop = ['NET_RAW']), 'StatefulSet/reas-redis: container redis: capabilities.drop lacks ALL'],
       ['a capability added', 'Deployment', 'reas-api', (d) => (apiContainer(d).securityContext.capabilities.add = ['CHOWN']), 'Deployment/reas-api: container api: adds capability CHOWN (baseline only)'],
-      ['runAsNonRoot missing', 'Job', 'reas-test', (j) => delete j.spec.template.spec.securityContext.runAsNonRoot, 'Job/reas-test: container test: runAsNonRoot is not true'],
+      ['runAsNonRoot missing', 'Pod', 'reas-test', (j) => delete j.spec.securityContext.runAsNonRoot, 'Pod/reas-test: container test: runAsNonRoot is not true'],
       ['seccomp unset', 'StatefulSet', 'reas-redis', (s) => delete s.spec.template.spec.securityContext.seccompProfile, 'StatefulSet/reas-redis: container redis: seccompProfile is not RuntimeDefault or Localhost'],
       ['root uid', 'Deployment', 'reas-api', (d) => (d.spec.template.spec.securityContext.runAsUser = 0), 'Deployment/reas-api: pod runAsUser is 0'],
       ['a hostPath volume', 'StatefulSet', 'reas-redis', (s) => s.spec.template.spec.volumes.push({ name: 'host', hostPath: { path: '/' } }), 'StatefulSet/reas-redis: volume host of type hostPath is not allowed'],
       ['a writable root filesystem', 'Deployment', 'reas-api', (d) => (apiContainer(d).securityContext.readOnlyRootFilesystem = false), 'Deployment/reas-api: container api: readOnlyRootFilesystem is not true'],
-      ['a mounted token', 'Job', 'reas-test', (j) => delete j.spec.template.spec.automountServiceAccountToken, 'Job/reas-test: mounts a service account token (automountServiceAccountToken is not false)'],
+      ['a mounted token', 'Pod', 'reas-test', (j) => delete j.spec.automountServiceAccountToken, 'Pod/reas-test: mounts a service account token (automountServiceAccountToken is not false)'],
       ['host networking', 'Deployment', 'reas-api', (d) => (d.spec.template.spec.hostNetwork = true), 'Deployment/reas-api: uses host namespaces'],
       [
         'an initContainer without a security context',

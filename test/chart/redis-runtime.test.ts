@@ -10,7 +10,8 @@ import { chartTemplate, findObject } from './chart-cases.js';
 
 /*
  * The chart's Redis start-up script, redis.conf and probe commands, run for real against the local redis-server
- * (the container paths /data, /tmp and /etc/redis mapped to a scratch directory, 6379 to a free port).
+ * (the container paths /data, /tmp, /etc/redis and the password file mapped to a scratch directory, 6379 to a free
+ * port).
  */
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,18 +24,22 @@ describe('helm chart: Redis start-up, config and probes on a real redis-server',
   let port: number;
   let redis: ChildProcess | undefined;
   let container: Any;
-  const rewrite = (text: string) =>
+  /** The container paths in a rendered command mapped to the scratch directory; `passwordFile` stands in for the Secret's. */
+  const rewrite = (text: string, passwordFile = join(dir, 'secret', 'redis-password')) =>
     text
+      .replaceAll('/var/run/secrets/redis/redis-password', passwordFile)
       .replaceAll('/tmp/redis-auth.conf', join(dir, 'tmp', 'redis-auth.conf'))
       .replaceAll('/etc/redis/redis.conf', join(dir, 'etc', 'redis.conf'))
       .replaceAll('dir /data', `dir ${join(dir, 'data')}`)
       .replaceAll('port 6379', `port ${port}`)
       .replaceAll('-p 6379', `-p ${port}`);
-  const probe = (name: string, auth: string | undefined) => {
+  /** Runs a probe's command as the kubelet would, with the password file holding `password` (or absent). */
+  const probe = (name: string, password: string | undefined) => {
     const [shell, flag, command] = container[name].exec.command as [string, string, string];
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
-    if (auth !== undefined) env.REDISCLI_AUTH = auth;
-    return spawnSync(shell, [flag, rewrite(command)], { env, encoding: 'utf8' }).status;
+    const file = join(dir, 'probe-secret', 'redis-password');
+    rmSync(file, { force: true });
+    if (password !== undefined) writeFileSync(file, password);
+    return spawnSync(shell, [flag, rewrite(command, file)], { env: { PATH: process.env.PATH }, encoding: 'utf8' }).status;
   };
   const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { env: { PATH: process.env.PATH, REDISCLI_AUTH: PASSWORD }, encoding: 'utf8' }).stdout.trim();
 
@@ -44,11 +49,13 @@ describe('helm chart: Redis start-up, config and probes on a real redis-server',
     container = (findObject(objects, 'StatefulSet', 'reas-redis') as Any).spec.template.spec.containers[0];
     const conf = (findObject(objects, 'ConfigMap', 'reas-redis') as Any).data['redis.conf'] as string;
     dir = mkdtempSync(join(tmpdir(), 'reas-chart-redis-'));
-    for (const sub of ['data', 'tmp', 'etc']) mkdirSync(join(dir, sub));
+    for (const sub of ['data', 'tmp', 'etc', 'secret', 'probe-secret']) mkdirSync(join(dir, sub));
+    writeFileSync(join(dir, 'secret', 'redis-password'), PASSWORD, { mode: 0o440 });
     port = await freePort();
     writeFileSync(join(dir, 'etc', 'redis.conf'), rewrite(conf));
     const [shell, flag, script] = container.command as [string, string, string];
-    redis = spawn(shell, [flag, rewrite(script)], { env: { PATH: process.env.PATH, REDISCLI_AUTH: PASSWORD }, stdio: 'ignore' });
+    // No password in the environment: the start-up script must read it from the mounted file.
+    redis = spawn(shell, [flag, rewrite(script)], { env: { PATH: process.env.PATH }, stdio: 'ignore' });
     for (let attempt = 0; attempt < 100 && probe('startupProbe', PASSWORD) !== 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
@@ -69,6 +76,22 @@ describe('helm chart: Redis start-up, config and probes on a real redis-server',
   it('fails the probes without the password or with a wrong one', () => {
     expect(probe('readinessProbe', undefined)).not.to.equal(0);
     expect(probe('readinessProbe', 'wrong-password-000000')).not.to.equal(0);
+  });
+
+  it('keeps liveness on a Redis that answers MASTERDOWN (alive, not serving) while readiness drops it', () => {
+    // A replica of an unreachable master that refuses stale reads answers MASTERDOWN, as a loading one answers LOADING.
+    expect(cli('config', 'set', 'replica-serve-stale-data', 'no')).to.equal('OK');
+    expect(cli('replicaof', '127.0.0.1', '1')).to.equal('OK');
+    try {
+      expect(cli('ping')).to.match(/^MASTERDOWN/);
+      expect(probe('livenessProbe', PASSWORD)).to.equal(0);
+      expect(probe('readinessProbe', PASSWORD)).not.to.equal(0);
+      expect(probe('livenessProbe', 'wrong-password-000000')).not.to.equal(0);
+    } finally {
+      cli('replicaof', 'no', 'one');
+      cli('config', 'set', 'replica-serve-stale-data', 'yes');
+    }
+    expect(probe('readinessProbe', PASSWORD)).to.equal(0);
   });
 
   it('requires the password from the Secret', () => {

@@ -47,8 +47,8 @@ describe('cdk8s synth (k8s/main.ts)', function () {
 
   it('keeps the test Job out of the deployment file', () => {
     const deployment = parseManifests(files.get('reas.k8s.yaml') ?? '').map(objectKey);
-    expect(deployment).to.not.include('Job/reas-test');
-    expect(parseManifests(files.get('test/reas-test.k8s.yaml') ?? '').map(objectKey)).to.deep.equal(['Job/reas-test']);
+    expect(deployment).to.not.include('Pod/reas-test');
+    expect(parseManifests(files.get('test/reas-test.k8s.yaml') ?? '').map(objectKey)).to.deep.equal(['Pod/reas-test']);
   });
 
   it('matches the committed synth output in k8s/dist (`npm run synth` rewrites it)', () => {
@@ -81,7 +81,7 @@ describe('cdk8s synth (k8s/main.ts)', function () {
 
   it('meets the restricted Pod Security Standard, a read-only root and no token in every pod', () => {
     expect(checkRestrictedPodSecurity(objects)).to.deep.equal([]);
-    expect(podTemplates(objects).map((t) => t.owner).sort()).to.deep.equal(['Deployment/reas-api', 'Job/reas-test', 'StatefulSet/reas-redis']);
+    expect(podTemplates(objects).map((t) => t.owner).sort()).to.deep.equal(['Deployment/reas-api', 'Pod/reas-test', 'StatefulSet/reas-redis']);
   });
 
   it("points the API's REDIS_URL at the Redis Service", () => {
@@ -100,7 +100,7 @@ describe('cdk8s synth (k8s/main.ts)', function () {
       return { namespace: t.namespace, labels: t.labels };
     };
     expect(networkPolicyAdmits(objects, identity('Deployment/reas-api'), redis, 6379)).to.equal(true);
-    expect(networkPolicyAdmits(objects, identity('Job/reas-test'), redis, 6379)).to.equal(true);
+    expect(networkPolicyAdmits(objects, identity('Pod/reas-test'), redis, 6379)).to.equal(true);
     expect(networkPolicyAdmits(objects, { namespace: 'reas', labels: { 'app.kubernetes.io/name': 'intruder' } }, redis, 6379)).to.equal(false);
   });
 

@@ -21,7 +21,8 @@ function render(value: unknown): string {
 
 export function valuesTable(): string {
   const rows = ['| Value | Default | Meaning |', '| --- | --- | --- |'];
-  for (const { file, prefix } of VALUES_FILES) {
+  // The umbrella's values.yaml holds the subcharts' values too (test/tools/umbrella-values.ts).
+  for (const { file, prefix } of VALUES_FILES.slice(0, 1)) {
     const values: unknown = parse(readFileSync(join(CHART_DIR, file), 'utf8'));
     for (const entry of valuesKeys(file)) {
       const meaning = entry.comment.join(' ').replace(/\|/g, '\\|');

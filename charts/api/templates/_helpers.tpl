@@ -3,7 +3,7 @@ Names are `<release>-<component>`, not helm create's "contains the chart name" r
 umbrella (and the cdk8s app) can then compute every other component's name from the release name alone.
 */}}
 {{- define "api.fullname" -}}
-{{- printf "%s-api" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | default (printf "%s-api" .Release.Name) | trunc 63 | trimSuffix "-" -}}
 {{- end }}
 
 {{/*
@@ -38,6 +38,20 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- .Values.image.tag | default .Chart.AppVersion -}}
 {{- end }}
 
+{{/* The image reference: [global.imageRegistry/]repository:tag, and @digest when image.digest pins it. */}}
+{{- define "api.image" -}}
+{{- $registry := dig "imageRegistry" "" (.Values.global | default dict) -}}
+{{- $ref := printf "%s%s:%s" (ternary (printf "%s/" $registry) "" (ne $registry "")) .Values.image.repository (include "api.imageTag" .) -}}
+{{- with .Values.image.digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
+{{- $ref -}}
+{{- end }}
+
+{{/* imagePullSecrets: global.imagePullSecrets then the chart's own, as a YAML list (empty when none). */}}
+{{- define "api.imagePullSecrets" -}}
+{{- $secrets := concat (dig "imagePullSecrets" list (.Values.global | default dict)) .Values.imagePullSecrets -}}
+{{- if $secrets }}{{ toYaml $secrets }}{{ end -}}
+{{- end }}
+
 {{- define "api.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "api.fullname" .) .Values.serviceAccount.name -}}
@@ -52,13 +66,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toYaml ($global.externalRedis | default dict) -}}
 {{- end }}
 
-{{/* REDIS_URL: the external URL, else the bundled Redis' ClusterIP Service. */}}
+{{/* REDIS_URL: the external URL, else the bundled Redis' ClusterIP Service on global.redis.service.port. */}}
 {{- define "api.redisUrl" -}}
 {{- $ext := include "api.externalRedis" . | fromYaml -}}
 {{- if $ext.url -}}
 {{- $ext.url -}}
 {{- else -}}
-{{- printf "redis://%s:6379" (include "api.redisFullname" .) -}}
+{{- printf "redis://%s:%v" (include "api.redisFullname" .) (dig "redis" "service" "port" 6379 (.Values.global | default dict)) -}}
 {{- end -}}
 {{- end }}
 
@@ -70,7 +84,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s %s" $ext.existingSecret ($ext.existingSecretPasswordKey | default "redis-password") -}}
 {{- end -}}
 {{- else -}}
+{{- $auth := dig "redis" "auth" dict (.Values.global | default dict) -}}
+{{- if $auth.existingSecret -}}
+{{- printf "%s %s" $auth.existingSecret ($auth.existingSecretPasswordKey | default "redis-password") -}}
+{{- else -}}
 {{- printf "%s redis-password" (include "api.redisFullname" .) -}}
+{{- end -}}
 {{- end -}}
 {{- end }}
 

@@ -23,10 +23,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "redis.labels" -}}
 helm.sh/chart: {{ include "redis.chart" . }}
 {{ include "redis.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | trunc 63 | trimSuffix "-" | quote }}
+{{- /* A tag pinned by digest ("7.4.2-bookworm@sha256:...") is labelled with its tag part only. */}}
+app.kubernetes.io/version: {{ .Values.image.tag | splitList "@" | first | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/component: database
 app.kubernetes.io/part-of: reas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* imagePullSecrets: global.imagePullSecrets then the chart's own, as a YAML list (empty when none). */}}
+{{- define "redis.imagePullSecrets" -}}
+{{- $secrets := concat (dig "imagePullSecrets" list (.Values.global | default dict)) .Values.imagePullSecrets -}}
+{{- if $secrets }}{{ toYaml $secrets }}{{ end -}}
 {{- end }}
 
 {{- define "redis.serviceAccountName" -}}
@@ -34,6 +41,39 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "redis.fullname" .) .Values.serviceAccount.name -}}
 {{- else -}}
 {{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end }}
+
+{{/* The image reference: [global.imageRegistry/]repository:tag, and @digest when image.digest pins it. */}}
+{{- define "redis.image" -}}
+{{- $registry := dig "imageRegistry" "" (.Values.global | default dict) -}}
+{{- $ref := printf "%s%s:%s" (ternary (printf "%s/" $registry) "" (ne $registry "")) .Values.image.repository .Values.image.tag -}}
+{{- with .Values.image.digest }}{{ $ref = printf "%s@%s" $ref . }}{{ end -}}
+{{- $ref -}}
+{{- end }}
+
+{{/*
+global.redis: what the API subchart must know about this Redis as well (its Service port, its password Secret).
+Subcharts cannot read each other's values, so the umbrella sets these under global; on its own this chart takes
+its own service.port and auth.existingSecret.
+*/}}
+{{- define "redis.global" -}}
+{{- $global := .Values.global | default dict -}}
+{{- toYaml ($global.redis | default dict) -}}
+{{- end }}
+
+{{- define "redis.servicePort" -}}
+{{- dig "service" "port" .Values.service.port (include "redis.global" . | fromYaml) -}}
+{{- end }}
+
+{{/* The password Secret as "name key": an existing one (global.redis.auth, else auth), else the chart's own. */}}
+{{- define "redis.secret" -}}
+{{- $auth := dig "auth" dict (include "redis.global" . | fromYaml) -}}
+{{- $name := $auth.existingSecret | default .Values.auth.existingSecret -}}
+{{- if $name -}}
+{{- printf "%s %s" $name ($auth.existingSecretPasswordKey | default .Values.auth.existingSecretPasswordKey | default "redis-password") -}}
+{{- else -}}
+{{- printf "%s redis-password" (include "redis.fullname" .) -}}
 {{- end -}}
 {{- end }}
 

@@ -1,11 +1,11 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { names, standardLabels } from './labels.js';
-import { RESTRICTED_CONTAINER, addPodSpecPatches } from './pod-extras.js';
+import { RESTRICTED_CONTAINER } from './pod-extras.js';
 
-export interface TestJobProps {
-  /** Release name: the Job is `<release>-test` and carries the release's instance label. */
+export interface TestPodProps {
+  /** Release name: the Pod is `<release>-test` and carries the release's instance label. */
   readonly release: string;
   /** Application version: the app.kubernetes.io/version label and the default image tag. */
   readonly version: string;
@@ -15,29 +15,26 @@ export interface TestJobProps {
   readonly baseUrl: string;
   /** Command of the test container. @default the e2e suite: mocha with test/e2e/.mocharc.json */
   readonly command?: readonly string[];
-  /** Seconds before the Job is stopped as failed. @default 300 */
+  /** Seconds before the Pod is stopped as failed. @default 300 */
   readonly activeDeadlineSeconds?: number;
 }
 
 /**
- * The e2e suite as a one-shot Job against a running release: the cdk8s counterpart of `helm test`. It runs once;
- * `kubectl delete job <release>-test` before applying it again.
+ * The e2e suite as a one-shot Pod against a running release: the cdk8s counterpart of the `helm test` hook Pod. It
+ * runs once; `kubectl delete pod <release>-test` before applying it again.
  */
-export class TestJob extends Construct {
-  /** The Job's name, for `kubectl wait --for=condition=complete job/<name>` and `kubectl logs job/<name>`. */
-  public readonly jobName: string;
+export class TestPod extends Construct {
+  /** The Pod's name, for `kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/<name>` and `kubectl logs`. */
+  public readonly podName: string;
 
-  constructor(scope: Construct, id: string, props: TestJobProps) {
+  constructor(scope: Construct, id: string, props: TestPodProps) {
     super(scope, id);
-    this.jobName = names.test(props.release);
+    this.podName = names.test(props.release);
     // name `reas` + component `test`: the labels the Redis NetworkPolicy admits besides the API.
     const labels = standardLabels({ name: 'reas', instance: props.release, version: props.version, component: 'test' });
-    const job = new kplus.Job(this, 'job', {
-      metadata: { name: this.jobName, labels },
-      podMetadata: { labels },
+    const pod = new kplus.Pod(this, 'pod', {
+      metadata: { name: this.podName, labels },
       // A failed test is an answer, not a flake to retry.
-      backoffLimit: 0,
-      activeDeadline: Duration.seconds(props.activeDeadlineSeconds ?? 300),
       restartPolicy: kplus.RestartPolicy.NEVER,
       automountServiceAccountToken: false,
       // uid/gid of the test image (Dockerfile target `test`).
@@ -58,7 +55,13 @@ export class TestJob extends Construct {
         },
       ],
     });
-    (job.containers[0] as kplus.Container).mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
-    addPodSpecPatches(ApiObject.of(job));
+    (pod.containers[0] as kplus.Container).mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(256) }));
+    // A Pod's spec is at /spec, not /spec/template/spec as addPodSpecPatches assumes for workloads; kplus.Pod has no
+    // activeDeadlineSeconds property.
+    ApiObject.of(pod).addJsonPatch(
+      JsonPatch.add('/spec/enableServiceLinks', false),
+      JsonPatch.add('/spec/securityContext/seccompProfile', kplus.k8s.toJson_SeccompProfile({ type: 'RuntimeDefault' })),
+      JsonPatch.add('/spec/activeDeadlineSeconds', Duration.seconds(props.activeDeadlineSeconds ?? 300).toSeconds()),
+    );
   }
 }
