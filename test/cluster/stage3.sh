@@ -45,7 +45,6 @@ use_cluster node
 curl -fsS "http://$registry/v2/" >/dev/null || die "the node's registry does not answer on $registry (run test/cluster/node-up.sh)"
 
 skaffold_bin=$(bash "$repo/test/skaffold/install-skaffold.sh") || die "skaffold: test/skaffold/install-skaffold.sh failed"
-skaffold_dir=$(dirname "$skaffold_bin")
 
 work=$(mktemp -d)
 export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
@@ -67,9 +66,10 @@ failed=0
 check_verbose=${REAS_STAGE3_VERBOSE:-}
 check_failed_context() { kubectl get pods,events -n "$ctx_ns" 2>&1 | tail -n 30; }
 
-# skaffold as a user runs it: the helm v3 it needs first on PATH, Debian's docker client (BuildKit) before any other.
+# skaffold as a user runs it: the helm v4 and kubectl of tools.sh first on PATH, Debian's docker client (BuildKit)
+# before any other.
 sk() {
-  PATH="$skaffold_dir:$kubectl_dir:/usr/bin:$PATH" SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_COLLECT_METRICS=false \
+  PATH="$helm_dir:$kubectl_dir:/usr/bin:$PATH" SKAFFOLD_UPDATE_CHECK=false SKAFFOLD_COLLECT_METRICS=false \
     "$skaffold_bin" "$@" --default-repo "$registry" --interactive=false
 }
 
