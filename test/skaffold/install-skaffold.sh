@@ -8,6 +8,7 @@
 # Idempotent: a cached binary is reused. Needs the Go toolchain (go 1.25+). Takes minutes on 2 cores.
 set -euo pipefail
 
+# renovate: datasource=go depName=github.com/GoogleContainerTools/skaffold/v2
 VERSION="${SKAFFOLD_VERSION:-v2.24.0}"
 OUTPUT="${XDG_CACHE_HOME:-$HOME/.cache}/reas/bin/skaffold-$VERSION/skaffold"
 MODULE=github.com/GoogleContainerTools/skaffold/v2
