@@ -36,7 +36,7 @@ describe('skaffold CLI', function () {
 
   it('accepts skaffold.yaml in skaffold diagnose, with the Helm deployer by default', async () => {
     const config = parse(ok(await runSkaffold(binary, ['diagnose', '--yaml-only']), 'skaffold diagnose')) as EffectiveConfig;
-    expect(config.apiVersion).to.equal('skaffold/v4beta13');
+    expect(config.apiVersion).to.equal('skaffold/v4beta14');
     expect(config.deploy).to.have.property('helm');
     expect(config.deploy).to.not.have.property('kubectl');
   });
@@ -47,6 +47,27 @@ describe('skaffold CLI', function () {
     expect(config.deploy).to.have.property('kubectl');
     // diagnose prints the effective config with paths made absolute.
     expect(config.manifests?.rawYaml).to.deep.equal([join(REPO_ROOT, 'k8s/dist/reas.k8s.yaml')]);
+  });
+
+  it('builds the dev target with a sync of service/** in the dev profile, the debug target with dev,debug', async () => {
+    type Artifacts = { build: { artifacts: { image: string; docker: { target: string }; sync?: { manual?: { src: string; dest: string }[] } }[] }; portForward: { port: number }[] };
+    const dev = parse(ok(await runSkaffold(binary, ['diagnose', '--yaml-only', '--profile', 'dev']), 'skaffold diagnose -p dev')) as Artifacts;
+    const api = dev.build.artifacts.find((a) => a.image === 'reas');
+    expect(api?.docker.target).to.equal('dev');
+    expect(api?.sync?.manual).to.deep.equal([{ src: 'service/**', dest: '.' }]);
+    const debug = parse(ok(await runSkaffold(binary, ['diagnose', '--yaml-only', '--profile', 'dev,debug']), 'skaffold diagnose -p dev,debug')) as Artifacts;
+    expect(debug.build.artifacts.find((a) => a.image === 'reas')?.docker.target).to.equal('debug');
+    expect(debug.portForward.map((p) => p.port)).to.deep.equal([5000, 9229]);
+  });
+
+  it('renders one API replica without preStop and with a writable root in the dev profile', async () => {
+    const out = ok(await runSkaffold(binary, ['render', '--offline', '--digest-source', 'tag', '--profile', 'dev']), 'skaffold render -p dev');
+    const api = parseManifests(out).find((o) => objectKey(o) === 'Deployment/reas-api') as unknown as {
+      spec: { replicas: number; template: { spec: { containers: { lifecycle?: unknown; securityContext: { readOnlyRootFilesystem: boolean } }[] } } };
+    };
+    expect(api.spec.replicas).to.equal(1);
+    expect(api.spec.template.spec.containers[0]?.lifecycle).to.equal(undefined);
+    expect(api.spec.template.spec.containers[0]?.securityContext.readOnlyRootFilesystem).to.equal(false);
   });
 
   const renders: [string, string[]][] = [

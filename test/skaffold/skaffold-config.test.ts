@@ -71,11 +71,11 @@ function imageValueProblems(c: SkaffoldConfig): string[] {
 describe('skaffold.yaml', function () {
   this.timeout(60_000);
 
-  it('is one YAML document of the skaffold v4beta13 schema', () => {
+  it('is one YAML document of the skaffold v4beta14 schema', () => {
     const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, 'skaffold.yaml'), 'utf8'));
     expect(docs).to.have.length(1);
     expect(docs[0]?.errors).to.deep.equal([]);
-    expect(config()).to.include({ apiVersion: 'skaffold/v4beta13', kind: 'Config' });
+    expect(config()).to.include({ apiVersion: 'skaffold/v4beta14', kind: 'Config' });
   });
 
   it('builds reas and reas-test from Dockerfile targets that exist, leaving push to skaffold', () => {
