@@ -3,6 +3,7 @@
  * and their synth, the CHANGELOG): `npm run bump -- 0.2.0` moves all of them at once, and `versionProblems` (run by
  * test/scripts/version.test.ts) fails when any of them disagrees with package.json.
  *   npm run bump -- <x.y.z>     rewrite every place, turn CHANGELOG's Unreleased entries into the x.y.z entry
+ *   npm run bump -- --check     list the places that disagree with package.json (exit 1 if any)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -125,6 +126,11 @@ export function bumpVersion(root: string, next: string, date: string): void {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const next = process.argv[2] ?? '';
+  if (next === '--check') {
+    const problems = versionProblems(root);
+    process.stdout.write(problems.length === 0 ? 'every version agrees with package.json\n' : `these places disagree with package.json:\n${problems.join('\n')}\n`);
+    process.exit(problems.length === 0 ? 0 : 1);
+  }
   try {
     bumpVersion(root, next, new Date().toISOString().slice(0, 10));
   } catch (error) {
