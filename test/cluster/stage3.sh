@@ -2,7 +2,7 @@
 # Stage-3 checks: the users' flows and faults, on the cluster with a node (test/cluster/up.sh, node-up.sh):
 #
 #   test/cluster/stage3.sh [upgrade] [redis-delete] [networkpolicy] [skaffold] [skaffold-cdk8s] [skaffold-dev]
-#                                                                        default: all six, in this order
+#                                                                        default: the first five, in this order
 #
 #   skaffold        `skaffold run` builds both images, pushes them to the node's registry (skaffold pushes for any
 #                   cluster that is not kind/minikube) and deploys the chart with Helm into namespace reas (labelled
@@ -365,7 +365,8 @@ networkpolicy() {
 
 start_dockerd_if_needed
 selected=("$@")
-[ ${#selected[@]} -gt 0 ] || selected=(upgrade redis-delete networkpolicy skaffold skaffold-cdk8s skaffold-dev)
+# skaffold-dev is not in the default list yet: it has not had its first run on the CI machine (see the i14 note).
+[ ${#selected[@]} -gt 0 ] || selected=(upgrade redis-delete networkpolicy skaffold skaffold-cdk8s)
 for s in "${selected[@]}"; do
   ctx_ns=reas-s3
   case "$s" in skaffold*) ctx_ns=reas ;; esac
