@@ -41,7 +41,8 @@ describe('npm run dev (scripts/local.ts --watch)', function () {
     child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts', '--watch'], { cwd: REPO_ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await until(() => output, (o) => listening(o) >= 1, 60_000, 'the service did not listen');
+    // Listening comes first; the Redis connection is ready a moment later.
+    await until(() => output, (o) => listening(o) >= 1 && o.includes('"msg":"redis ready"'), 60_000, 'the service did not listen with Redis ready');
     redisPort = Number(/local redis-server on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
   });
   after(() => {
