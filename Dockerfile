@@ -1,4 +1,4 @@
-# reas API image (the default, last stage) and its test image (`--target test`).
+# reas API image (the default, last stage), its test image (`--target test`) and the dev loop's (`--target dev`).
 #   docker build -t reas:0.1.0 .
 #   docker build --target test -t reas-test:0.1.0 .
 # Works with BuildKit and with the classic builder (DOCKER_BUILDKIT=0): no RUN --mount, no syntax directive
@@ -36,6 +36,25 @@ COPY test ./test
 ENV NODE_ENV=test
 USER 1000:1000
 CMD ["node", "node_modules/mocha/bin/mocha.js", "--config", "test/e2e/.mocharc.json"]
+
+# dev: the dev loop's image (`skaffold dev -p dev`): the TypeScript source run by tsx watch, which restarts the server
+# when skaffold syncs a saved file under service/ into the running container, so a save needs no image build and no
+# rollout. The source belongs to the runtime's unprivileged user, as skaffold's sync writes it as that user; the dev
+# profile turns the read-only root filesystem off for this and keeps non-root and the restricted Pod Security
+# Standard. tsx maps stack traces to the .ts lines.
+FROM deps AS dev
+ENV NODE_ENV=development \
+    PORT=5000
+COPY tsconfig.json ./
+COPY --chown=10001:10001 service ./service
+USER 10001:10001
+EXPOSE 5000
+CMD ["node", "node_modules/tsx/dist/cli.mjs", "watch", "--clear-screen=false", "service/server.ts"]
+
+# debug: dev with the Node inspector on the pod's loopback (127.0.0.1:9229), which only a port-forward reaches
+# (`skaffold dev -p dev,debug` opens one to localhost:9229).
+FROM dev AS debug
+CMD ["node", "node_modules/tsx/dist/cli.mjs", "watch", "--clear-screen=false", "--inspect=127.0.0.1:9229", "service/server.ts"]
 
 # runtime: production dependencies and compiled code only, as an unprivileged numeric user that owns
 # nothing in the image, so the root filesystem can be mounted read-only.

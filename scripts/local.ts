@@ -2,6 +2,8 @@
  * `npm run local`: the service on http://127.0.0.1:5000 with a private redis-server next to it,
  * for a laptop with no Redis running. The Redis data (AOF) stays in .cache/redis, so the count
  * survives restarts, as it would in a cluster. Ctrl-C stops both.
+ * `npm run dev` (--watch): the same with the TypeScript source run by `tsx watch`, which restarts the
+ * service on every saved change under service/ (no build step; stack traces point into the .ts files).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -36,13 +38,22 @@ await new Promise<void>((resolve, reject) => {
 redis.stdout.resume();
 process.stderr.write(`local redis-server on 127.0.0.1:${redisPort}, data in .cache/redis\n`);
 
-const service = spawn(process.execPath, [`${root}dist/server.js`], {
+const watch = process.argv.includes('--watch');
+const command = watch ? [`${root}node_modules/tsx/dist/cli.mjs`, 'watch', '--clear-screen=false', `${root}service/server.ts`] : [`${root}dist/server.js`];
+const service = spawn(process.execPath, command, {
   env: { ...process.env, REDIS_URL: process.env.REDIS_URL ?? `redis://127.0.0.1:${redisPort}` },
   stdio: 'inherit',
   detached: true,
 });
+// A terminal's Ctrl-C reaches this script twice (from the terminal and relayed by the tsx that runs it): the first
+// one stops the service, later ones must not kill this script before it has stopped Redis.
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => service.kill(signal));
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    service.kill(signal);
+  });
 }
 service.once('exit', (code) => {
   redis.once('exit', () => process.exit(code ?? 1));

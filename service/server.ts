@@ -93,7 +93,10 @@ async function main(): Promise<void> {
     server.listen(config.port, '0.0.0.0');
     await once(server, 'listening');
   } catch (error) {
-    logger.fatal({ err: error, port: config.port }, 'cannot listen');
+    // A taken port is the common start-up failure (macOS AirPlay Receiver holds 5000): say which knob to turn.
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    const hint = inUse ? `: port ${config.port} is in use: set PORT to a free one, e.g. PORT=${config.port === 65535 ? 5001 : config.port + 1}` : '';
+    logger.fatal({ err: error, port: config.port }, `cannot listen${hint}`);
     replication?.close();
     await stopRedis(redis);
     exit(logger, 1);

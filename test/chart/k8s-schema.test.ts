@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { K8sObject } from '../helpers/helm.js';
 import { K8sSchemaValidator, strictenSchema } from '../helpers/k8s-schema.js';
-import { ensureK8sSchemas } from '../tools/k8s-schema-cache.js';
+import { loadK8sSchemaSnapshot, withoutDescriptions } from '../tools/k8s-schema-cache.js';
 import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../tools/k8s-versions.js';
 import { CHART_CASES, CRD_SKIPS, findObject, renderCase } from './chart-cases.js';
 
@@ -96,14 +96,19 @@ describe('k8s-schema validator (test/helpers/k8s-schema.ts)', function () {
     expect(K8sSchemaValidator.forVersion(newest).validate(broken)).to.deep.equal([]);
   });
 
-  it('names the Go toolchain when schemas are missing and go is not on PATH', () => {
-    const path = process.env.PATH;
-    process.env.PATH = '/nonexistent';
-    try {
-      expect(() => ensureK8sSchemas(['0.0.0-not-cached'])).to.throw(/not cached in .*k8s-openapi and `go` is not on PATH: install the Go toolchain/);
-    } finally {
-      process.env.PATH = path;
-    }
+  it('names the snapshot and how to make it for a version that has none', () => {
+    expect(() => K8sSchemaValidator.forVersion('0.0.0-none')).to.throw(/no Kubernetes 0\.0\.0-none schema snapshot .*npm run schemas:update/);
+  });
+
+  it('keeps in its snapshots what validation reads and drops only prose', () => {
+    const schemas = loadK8sSchemaSnapshot(oldest).documents['apis__apps__v1_openapi.json'] ?? {};
+    const text = JSON.stringify(schemas);
+    expect(text).to.include('"x-kubernetes-group-version-kind"').and.include('"x-kubernetes-list-map-keys"');
+    expect(schemas).to.have.property('io.k8s.api.apps.v1.Deployment');
+    // A property called "description" (PriorityClass has one) is data, not prose: it stays.
+    expect(withoutDescriptions({ description: 'prose', properties: { description: { type: 'string', description: 'prose' } } })).to.deep.equal({
+      properties: { description: { type: 'string' } },
+    });
   });
 
   describe('strictenSchema', () => {

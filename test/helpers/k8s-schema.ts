@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { K8sObject } from './helm.js';
-import { ensureK8sSchemas, k8sSchemaDir } from '../tools/k8s-schema-cache.js';
+import { loadK8sSchemaSnapshot, type K8sSchemaSnapshot } from '../tools/k8s-schema-cache.js';
 
 /**
  * Strict validation of rendered objects against the Kubernetes OpenAPI v3 schemas of one version, the way the API
@@ -146,15 +144,14 @@ export class K8sSchemaValidator {
 
   private constructor(
     readonly version: string,
-    private readonly dir: string,
+    private readonly snapshot: K8sSchemaSnapshot,
   ) {}
 
   /** One validator per version per process (documents are parsed and compiled once, lazily per group-version). */
   static forVersion(version: string): K8sSchemaValidator {
     let validator = validators.get(version);
     if (validator === undefined) {
-      const [dir] = ensureK8sSchemas([version]);
-      validator = new K8sSchemaValidator(version, dir ?? k8sSchemaDir(version));
+      validator = new K8sSchemaValidator(version, loadK8sSchemaSnapshot(version));
       validators.set(version, validator);
     }
     return validator;
@@ -164,13 +161,11 @@ export class K8sSchemaValidator {
   private kindsOf(group: string, version: string): Map<string, string> | undefined {
     const file = documentFile(group, version);
     if (this.loaded.has(file)) return this.loaded.get(file);
-    const path = join(this.dir, file);
-    if (!existsSync(path)) {
+    const schemas = this.snapshot.documents[file] as Record<string, Json> | undefined;
+    if (schemas === undefined) {
       this.loaded.set(file, undefined);
       return undefined;
     }
-    const document = JSON.parse(readFileSync(path, 'utf8')) as { components?: { schemas?: Record<string, Json> } };
-    const schemas = document.components?.schemas ?? {};
     const kinds = new Map<string, string>();
     const defs: JsonObject = {};
     for (const [name, schema] of Object.entries(schemas)) {

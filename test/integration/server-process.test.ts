@@ -123,7 +123,7 @@ describe('the server process (dist/server.js)', () => {
       });
     }
 
-    it('exits 1 when its port is taken', async () => {
+    it('exits 1 when its port is taken, naming PORT and suggesting another', async () => {
       const blocker = createServer();
       await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
       const port = (blocker.address() as { port: number }).port;
@@ -131,7 +131,7 @@ describe('the server process (dist/server.js)', () => {
         const service = await spawnService({ REDIS_URL: redis.url, PORT: String(port) }, { waitFor: 'nothing' });
         services.push(service);
         expect(await service.exited()).to.equal(1);
-        expect(service.output()).to.include('cannot listen');
+        expect(service.output()).to.include('cannot listen').and.include(`port ${port} is in use: set PORT to a free one, e.g. PORT=${port === 65535 ? 5001 : port + 1}`);
       } finally {
         blocker.close();
       }

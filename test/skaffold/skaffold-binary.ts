@@ -1,21 +1,20 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { reasCacheDir } from '../helpers/helm.js';
+import { helmBinary, reasCacheDir } from '../helpers/helm.js';
 import { REPO_ROOT } from '../k8s/synth.js';
 
-/** The skaffold version install-skaffold.sh builds. */
-export const SKAFFOLD_VERSION = 'v2.16.1';
+/** The skaffold version install-skaffold.sh builds (2.19+ drives helm 4). */
+export const SKAFFOLD_VERSION = 'v2.24.0';
 
 /**
  * The skaffold CLI: $REAS_SKAFFOLD when set, else the one install-skaffold.sh built into the reas cache, else
- * `skaffold` on PATH. Missing, it fails naming how to get it. REAS_SKAFFOLD=none turns these checks off
- * explicitly (a machine that cannot afford the build); the test run then says so.
+ * `skaffold` on PATH. Missing, it fails naming how to get it (`npm run test:skaffold` is a suite of its own, so
+ * `npm test` never needs it).
  */
-export function skaffoldBinary(): string | undefined {
+export function skaffoldBinary(): string {
   const explicit = process.env.REAS_SKAFFOLD;
-  if (explicit === 'none') return undefined;
-  if (explicit) {
+  if (explicit !== undefined && explicit !== '') {
     if (!existsSync(explicit)) throw new Error(`REAS_SKAFFOLD=${explicit} does not exist`);
     return explicit;
   }
@@ -23,26 +22,8 @@ export function skaffoldBinary(): string | undefined {
   if (existsSync(cached)) return cached;
   if (spawnSync('skaffold', ['version'], { stdio: 'ignore' }).error === undefined) return 'skaffold';
   throw new Error(
-    `skaffold is not installed: run \`bash test/skaffold/install-skaffold.sh\` (builds ${SKAFFOLD_VERSION} with Go into ${cached}), ` +
-      'or set REAS_SKAFFOLD to a skaffold v2 binary (REAS_SKAFFOLD=none switches the skaffold CLI checks off)',
-  );
-}
-
-/**
- * The helm v3 skaffold runs (skaffold 2.16's Helm support fails with helm v4): $REAS_SKAFFOLD_HELM, else the one
- * install-skaffold.sh builds beside skaffold.
- */
-export function skaffoldHelm(skaffold: string): string {
-  const explicit = process.env.REAS_SKAFFOLD_HELM;
-  if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`REAS_SKAFFOLD_HELM=${explicit} does not exist`);
-    return explicit;
-  }
-  const beside = join(dirname(skaffold), 'helm');
-  if (skaffold.includes('/') && existsSync(beside)) return beside;
-  throw new Error(
-    'skaffold needs helm v3 (its Helm deployer runs `helm version --client` and an executable post-renderer, both gone in helm v4): ' +
-      'run `bash test/skaffold/install-skaffold.sh` (builds both) or set REAS_SKAFFOLD_HELM to a helm v3 binary',
+    `skaffold is not installed: run \`bash test/skaffold/install-skaffold.sh\` (builds ${SKAFFOLD_VERSION} with Go 1.25+ into ${cached}), ` +
+      'or set REAS_SKAFFOLD to a skaffold v2.19+ binary',
   );
 }
 
@@ -52,11 +33,11 @@ export interface SkaffoldResult {
   stderr: string;
 }
 
-/** Runs skaffold in the repository with helm v3 first on PATH, no update check, no prompts, no cluster. */
+/** Runs skaffold in the repository with the tests' helm v4 first on PATH, no update check, no prompts, no cluster. */
 export function runSkaffold(binary: string, args: readonly string[]): Promise<SkaffoldResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${dirname(skaffoldHelm(binary))}:${process.env.PATH ?? ''}`,
+    PATH: `${dirname(helmBinary())}:${process.env.PATH ?? ''}`,
     SKAFFOLD_UPDATE_CHECK: 'false',
     SKAFFOLD_INTERACTIVE: 'false',
     // Render is offline: no kubeconfig may leak in and make it talk to a cluster.

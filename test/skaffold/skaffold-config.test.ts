@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseManifests, type K8sObject } from '../helpers/helm.js';
+import { checkRestrictedPodSecurity } from '../helpers/k8s-structure.js';
 import { REPO_ROOT, renderChart, synthMain } from '../k8s/synth.js';
 
 /** The parts of skaffold.yaml these checks read. */
@@ -20,7 +21,7 @@ interface SkaffoldConfig {
   verify: { name: string; container: { image: string; command: string[]; env: { name: string; value: string }[] }; executionMode: Record<string, unknown> }[];
   profiles: {
     name: string;
-    patches?: { op: string; path: string }[];
+    patches?: { op: string; path: string; value?: unknown }[];
     manifests?: { rawYaml?: string[]; hooks?: { before?: { host: { command: string[] } }[] } };
   }[];
 }
@@ -70,11 +71,11 @@ function imageValueProblems(c: SkaffoldConfig): string[] {
 describe('skaffold.yaml', function () {
   this.timeout(60_000);
 
-  it('is one YAML document of the skaffold v4beta13 schema', () => {
+  it('is one YAML document of the skaffold v4beta14 schema', () => {
     const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, 'skaffold.yaml'), 'utf8'));
     expect(docs).to.have.length(1);
     expect(docs[0]?.errors).to.deep.equal([]);
-    expect(config()).to.include({ apiVersion: 'skaffold/v4beta13', kind: 'Config' });
+    expect(config()).to.include({ apiVersion: 'skaffold/v4beta14', kind: 'Config' });
   });
 
   it('builds reas and reas-test from Dockerfile targets that exist, leaving push to skaffold', () => {
@@ -165,9 +166,66 @@ describe('skaffold.yaml', function () {
     });
   });
 
+  describe('dev and debug profiles', () => {
+    const profile = (name: string) => config().profiles.find((p) => p.name === name);
+    const patch = (name: string, path: string) => profile(name)?.patches?.find((p) => p.path === path)?.value;
+    const dockerfile = () => readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    /** The lines of one Dockerfile stage, from its FROM to the next. */
+    const stage = (name: string) => {
+      const lines = dockerfile().split('\n');
+      const start = lines.findIndex((l) => new RegExp(`^FROM \\S+ AS ${name}$`).test(l));
+      expect(start, `Dockerfile has no stage ${name}`).to.be.at.least(0);
+      const end = lines.findIndex((l, i) => i > start && l.startsWith('FROM '));
+      return lines.slice(start, end === -1 ? undefined : end);
+    };
+
+    it('builds the API from the dev and debug stages, which run the TypeScript under tsx watch', () => {
+      expect(patch('dev', '/build/artifacts/0/docker/target')).to.equal('dev');
+      expect(patch('debug', '/build/artifacts/0/docker/target')).to.equal('debug');
+      expect(config().build.artifacts[0]?.image).to.equal('reas');
+      const cmd = (name: string) => JSON.parse(stage(name).find((l) => l.startsWith('CMD '))?.slice(4) ?? '[]') as string[];
+      expect(cmd('dev')).to.deep.equal(['node', 'node_modules/tsx/dist/cli.mjs', 'watch', '--clear-screen=false', 'service/server.ts']);
+      // The inspector listens on the pod's loopback only: a port-forward reaches it, the cluster network does not.
+      expect(cmd('debug')).to.include('--inspect=127.0.0.1:9229');
+      expect(stage('debug')[0]).to.equal('FROM dev AS debug');
+    });
+
+    it('syncs service/** to where the dev stage keeps the source, owned by the user the chart runs it as', () => {
+      expect(patch('dev', '/build/artifacts/0/sync')).to.deep.equal({ manual: [{ src: 'service/**', dest: '.' }] });
+      const lines = stage('dev');
+      const workdir = [...dockerfile().split('\n')].filter((l) => l.startsWith('WORKDIR ')).map((l) => l.slice(8));
+      expect(new Set(workdir)).to.deep.equal(new Set(['/app']));
+      const user = String(chartDefault('api.podSecurityContext.runAsUser'));
+      expect(lines).to.include(`COPY --chown=${user}:${String(chartDefault('api.podSecurityContext.runAsGroup'))} service ./service`);
+      expect(lines).to.include(`USER ${user}:${String(chartDefault('api.podSecurityContext.runAsGroup'))}`);
+    });
+
+    it('forwards the inspector port of the API Deployment in the debug profile', () => {
+      expect(patch('debug', '/portForward/-')).to.deep.equal({ resourceType: 'deployment', resourceName: 'reas-api', namespace: 'reas', port: 9229, localPort: 9229 });
+    });
+
+    it('deploys one replica without preStop sleep and a writable root, still non-root under the restricted standard', async () => {
+      const values = patch('dev', '/deploy/helm/releases/0/setValues') as Record<string, unknown>;
+      for (const key of Object.keys(values)) expect(chartDefault(key), `${key} is no chart value`).to.not.equal(undefined);
+      const set = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+      const objects = await renderChart('reas', 'reas', [], set);
+      const api = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'reas-api') as unknown as {
+        spec: { replicas: number; template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { lifecycle?: unknown; securityContext: Record<string, unknown> }[] } } };
+      };
+      expect(api.spec.replicas).to.equal(1);
+      expect(api.spec.template.spec.containers[0]?.lifecycle).to.equal(undefined);
+      expect(api.spec.template.spec.securityContext.runAsNonRoot).to.equal(true);
+      expect(api.spec.template.spec.containers[0]?.securityContext.readOnlyRootFilesystem).to.equal(false);
+      // The project's read-only-root rule is the one thing the dev profile gives up; every restricted rule holds.
+      const issues = checkRestrictedPodSecurity(objects);
+      expect(issues, issues.join('\n')).to.have.length(1);
+      expect(issues[0]).to.match(/reas-api: container api: readOnlyRootFilesystem is not true$/);
+    });
+  });
+
   it('names only profiles that exist in its usage comments', () => {
     const text = readFileSync(join(REPO_ROOT, 'skaffold.yaml'), 'utf8');
-    const mentioned = [...text.matchAll(/-p (\S+)/g)].map((m) => m[1]);
+    const mentioned = [...text.matchAll(/-p (\S+)/g)].flatMap((m) => (m[1] ?? '').split(','));
     expect(mentioned.length).to.be.greaterThan(0);
     for (const name of mentioned) expect(config().profiles.map((p) => p.name)).to.include(name);
   });
