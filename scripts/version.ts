@@ -1,7 +1,8 @@
 /**
  * The release version lives in several files (package.json, the three Chart.yaml, image tags, the cdk8s defaults
  * and their synth, the CHANGELOG): `npm run bump -- 0.2.0` moves all of them at once, and `versionProblems` (run by
- * test/scripts/version.test.ts) fails when any of them disagrees with package.json.
+ * test/scripts/version.test.ts) fails when any of them disagrees with package.json. The charts' own version may run
+ * ahead of the app's between releases (it is bumped on every chart change); a release brings it up to the release.
  *   npm run bump -- <x.y.z>     rewrite every place, turn CHANGELOG's Unreleased entries into the x.y.z entry
  *   npm run bump -- --check     list the places that disagree with package.json (exit 1 if any)
  */
@@ -20,14 +21,22 @@ interface Place {
   what: string;
 }
 
-const PLACES: readonly Place[] = [
+/**
+ * The charts' own versions: one version for the three charts (and the umbrella's dependency entries), bumped on
+ * every chart change (test/chart/chart-version.test.ts), so it may run ahead of the app's between releases; a release
+ * moves it to the release version unless it is already past it.
+ */
+const CHART_PLACES: readonly Place[] = [
   { file: 'Chart.yaml', pattern: new RegExp(String.raw`^version: (?<v>${V.slice(1, -1)})$`, 'gm'), what: 'chart version' },
-  { file: 'Chart.yaml', pattern: new RegExp(String.raw`^appVersion: "(?<v>${V.slice(1, -1)})"$`, 'gm'), what: 'appVersion' },
   { file: 'Chart.yaml', pattern: new RegExp(String.raw`- name: (?:api|redis)\n\s+version: (?<v>${V.slice(1, -1)})`, 'g'), what: 'subchart dependency versions' },
   { file: 'charts/api/Chart.yaml', pattern: new RegExp(String.raw`^version: (?<v>${V.slice(1, -1)})$`, 'gm'), what: 'chart version' },
+  { file: 'charts/redis/Chart.yaml', pattern: new RegExp(String.raw`^version: (?<v>${V.slice(1, -1)})$`, 'gm'), what: 'chart version' },
+];
+
+const PLACES: readonly Place[] = [
+  { file: 'Chart.yaml', pattern: new RegExp(String.raw`^appVersion: "(?<v>${V.slice(1, -1)})"$`, 'gm'), what: 'appVersion' },
   { file: 'charts/api/Chart.yaml', pattern: new RegExp(String.raw`^appVersion: "(?<v>${V.slice(1, -1)})"$`, 'gm'), what: 'appVersion' },
   // The redis subchart's appVersion is Redis's own version, not ours.
-  { file: 'charts/redis/Chart.yaml', pattern: new RegExp(String.raw`^version: (?<v>${V.slice(1, -1)})$`, 'gm'), what: 'chart version' },
   { file: 'Dockerfile', pattern: new RegExp(String.raw`^ARG VERSION=(?<v>${V.slice(1, -1)})$`, 'gm'), what: 'image version label' },
   { file: 'k8s/lib/reas-chart.ts', pattern: new RegExp(String.raw`(?:props\.version \?\? |@default )'(?<v>${V.slice(1, -1)})'`, 'g'), what: 'cdk8s default version' },
   { file: 'k8s/lib/reas-test-chart.ts', pattern: new RegExp(String.raw`(?:props\.version \?\? |@default )'(?<v>${V.slice(1, -1)})'`, 'g'), what: 'cdk8s default version' },
@@ -55,6 +64,13 @@ const mustAgree = (file: string) => !file.startsWith('test/') || file.startsWith
 
 const read = (root: string, file: string) => readFileSync(join(root, file), 'utf8');
 
+/** Whether x.y.z `a` is older than `b`. */
+function olderThan(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return x![i]! < y![i]!;
+  return false;
+}
+
 /** Every disagreement with package.json's version, as "file: what is X"; empty when all agree. */
 export function versionProblems(root: string): string[] {
   const pkg = JSON.parse(read(root, 'package.json')) as { version: string };
@@ -73,6 +89,12 @@ export function versionProblems(root: string): string[] {
       if (v !== version) problems.push(`${file}: ${m[0]}`);
     }
   }
+  const chartVersions = CHART_PLACES.flatMap((place) => [...read(root, place.file).matchAll(place.pattern)].map((m) => ({ place, v: m.groups?.v ?? '' })));
+  const chartVersion = chartVersions[0]?.v;
+  for (const { place, v } of chartVersions) {
+    if (v !== chartVersion) problems.push(`${place.file}: ${place.what} is ${v}, not the ${chartVersion} of Chart.yaml`);
+  }
+  if (chartVersion !== undefined && olderThan(chartVersion, version)) problems.push(`Chart.yaml: chart version ${chartVersion} is older than the app version ${version}`);
   const released = /^## \[(\d+\.\d+\.\d+)\]/m.exec(read(root, 'CHANGELOG.md'))?.[1];
   if (released !== version) problems.push(`CHANGELOG.md: the newest release heading is ${released}`);
   return problems;
@@ -89,7 +111,9 @@ export function releaseChangelog(text: string, next: string, date: string): stri
   const kept = sections.filter((section) => section.startsWith('### ') && section.split('\n').slice(1).some((line) => line.trim() !== ''));
   const names = sections.filter((section) => section.startsWith('### ')).map((section) => section.split('\n')[0]);
   const unreleased = `## [Unreleased]\n\n${names.map((name) => `${name}\n\n`).join('')}`;
-  const entry = `## [${next}] - ${date}\n\n${kept.map((section) => `${section.trimEnd()}\n\n`).join('')}`;
+  // Prose before the first subsection (what the release is about) goes with the release, not away.
+  const preamble = sections[0]?.startsWith('### ') ? '' : (sections[0] ?? '').trim();
+  const entry = `## [${next}] - ${date}\n\n${preamble === '' ? '' : `${preamble}\n\n`}${kept.map((section) => `${section.trimEnd()}\n\n`).join('')}`;
   return text.slice(0, start) + unreleased + entry + text.slice(end);
 }
 
@@ -110,6 +134,16 @@ export function bumpVersion(root: string, next: string, date: string): void {
   for (const file of new Set(PLACES.map((place) => place.file))) {
     let text = read(root, file);
     for (const place of PLACES.filter((p) => p.file === file)) text = text.replace(place.pattern, (match, ...args) => swap(match, (args.at(-1) as { v?: string }).v));
+    write(file, text);
+  }
+  for (const file of new Set(CHART_PLACES.map((place) => place.file))) {
+    let text = read(root, file);
+    for (const place of CHART_PLACES.filter((p) => p.file === file)) {
+      text = text.replace(place.pattern, (match, ...args) => {
+        const v = (args.at(-1) as { v?: string }).v;
+        return v !== undefined && olderThan(v, next) ? match.replace(v, next) : match;
+      });
+    }
     write(file, text);
   }
   for (const file of trackedTextFiles(root)) {

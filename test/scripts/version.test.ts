@@ -59,6 +59,12 @@ describe('scripts/version.ts (npm run bump)', function () {
   });
 
   describe('releaseChangelog', () => {
+    it('takes the prose before the first subsection into the release entry', () => {
+      const text = '# Changelog\n\n## [Unreleased]\n\nChart 0.2.0; app unchanged.\n\n### Added\n- a thing\n\n## [0.1.0] - 2026-11-29\n';
+      expect(releaseChangelog(text, '0.2.0', '2026-12-01')).to.equal(
+        '# Changelog\n\n## [Unreleased]\n\n### Added\n\n## [0.2.0] - 2026-12-01\n\nChart 0.2.0; app unchanged.\n\n### Added\n- a thing\n\n## [0.1.0] - 2026-11-29\n',
+      );
+    });
     it('keeps the subsections that have entries and leaves a fresh Unreleased', () => {
       const text = '# Changelog\n\n## [Unreleased]\n\n### Added\n- a thing\n\n### Changed\n\n### Fixed\n- a bug\n\n## [0.1.0] - 2026-11-29\n\n### Added\n- all\n';
       expect(releaseChangelog(text, '0.2.0', '2026-12-01')).to.equal(
