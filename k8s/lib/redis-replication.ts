@@ -145,12 +145,16 @@ export class RedisReplication extends Construct {
       // A stopping primary waits this long for the failover, inside the grace period.
       { name: 'FAILOVER_WAIT_SECONDS', value: String(terminationGracePeriodSeconds - 5) },
     ];
+    // Liveness: a Redis loading its data (LOADING) or a replica without its primary (MASTERDOWN) is alive, not ready.
+    const alive = (p: number): kplus.k8s.ExecAction => ({
+      command: ['/bin/sh', '-c', `case "$(REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") redis-cli -h 127.0.0.1 -p ${p} ping)" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac`],
+    });
     const ping = (p: number): kplus.k8s.ExecAction => ({
       command: ['/bin/sh', '-c', `REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") redis-cli -h 127.0.0.1 -p ${p} ping | grep -qx PONG`],
     });
     const probes = (p: number) => ({
       startupProbe: { exec: ping(p), periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 150 },
-      livenessProbe: { exec: ping(p), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+      livenessProbe: { exec: alive(p), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
       readinessProbe: { exec: ping(p), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
     });
     const securityContext: kplus.k8s.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true };

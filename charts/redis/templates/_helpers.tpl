@@ -134,3 +134,7 @@ global between subcharts.
 {{- define "redis.replicationPing" -}}
 ["/bin/sh", "-c", "REDISCLI_AUTH=$(cat \"$REDIS_PASSWORD_FILE\") redis-cli -h 127.0.0.1 -p {{ . }} ping | grep -qx PONG"]
 {{- end }}
+{{- /* Liveness: a Redis loading its data (LOADING) or a replica without its primary (MASTERDOWN) is alive, not ready. */ -}}
+{{- define "redis.replicationAlive" -}}
+["/bin/sh", "-c", "case \"$(REDISCLI_AUTH=$(cat \"$REDIS_PASSWORD_FILE\") redis-cli -h 127.0.0.1 -p {{ . }} ping)\" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac"]
+{{- end }}
