@@ -5,7 +5,7 @@
 # that would need a frontend image from a registry.
 
 # NODE_IMAGE is the base of every stage; it defaults to the official image of the current Node LTS on
-# Debian trixie. CI, which cannot pull, builds a stand-in under the same tag (test/containers/base-images.sh).
+# Debian trixie. CI, which cannot pull, builds a stand-in under the same tag (hack/containers/base-images.sh).
 ARG NODE_IMAGE=node:26-trixie-slim
 
 # deps: every dependency, dev ones included, from the lockfile alone so this layer survives code edits.

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../hack/lib/redis-server.js';
 import { describeMachine, imageSize } from './lib/environment.js';
 import { parseOptions, usage, type BenchOptions, type RouteName } from './lib/options.js';
 import {

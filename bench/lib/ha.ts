@@ -1,7 +1,7 @@
 // The HA row of `npm run bench`: the built service in Sentinel mode (docs/ha.md) against a private
 // primary, two replicas and three Sentinels, loaded on POST /inc in the same rounds as the others.
 import { Redis } from 'ioredis';
-import { startReplicationGroup, type ReplicationGroup } from '../../test/helpers/redis-sentinel.js';
+import { startReplicationGroup, type ReplicationGroup } from '../../hack/lib/redis-sentinel.js';
 import type { ServerSpec } from './server-process.js';
 
 export const HA = 'service (HA: 2 replicas, 3 Sentinels)';

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../test/helpers/free-port.js';
+import { freePort } from '../../hack/lib/free-port.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 

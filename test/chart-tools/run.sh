@@ -9,8 +9,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
-bin=$(bash test/chart-tools/install.sh)
-helm=$(node --import tsx --input-type=module -e "import { helmBinary } from './test/helpers/helm.ts'; console.log(helmBinary());")
+bin=$(bash hack/tools/install-chart-tools.sh)
+helm=$(node --import tsx --input-type=module -e "import { helmBinary } from './hack/lib/helm.ts'; console.log(helmBinary());")
 export PATH="$bin:$(dirname "$helm"):$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

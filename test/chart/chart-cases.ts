@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { helmTemplate, templateArgs, type K8sObject, type TemplateOptions } from '../helpers/helm.js';
+import { helmTemplate, templateArgs, type K8sObject, type TemplateOptions } from '../../hack/lib/helm.js';
 import type { SchemaSkip } from '../helpers/k8s-schema.js';
-import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../tools/k8s-versions.js';
+import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../../hack/tools/k8s-versions.js';
 
 /** The chart is the repository root. */
 export const CHART_DIR = fileURLToPath(new URL('../..', import.meta.url));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { helmVersion, runHelm } from '../helpers/helm.js';
+import { helmVersion, runHelm } from '../../hack/lib/helm.js';
 import { CHART_CASES, CHART_DIR, LINT_KUBE_VERSION, chartTemplate, ciValuesFiles } from './chart-cases.js';
 
 describe('helm chart: lint and package', function () {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 import { K8sSchemaValidator, formatSchemaIssues } from '../helpers/k8s-schema.js';
 import {
   checkNames,
@@ -13,7 +13,7 @@ import {
   podTemplates,
   type PodTemplate,
 } from '../helpers/k8s-structure.js';
-import { K8S_SCHEMA_VERSIONS } from '../tools/k8s-versions.js';
+import { K8S_SCHEMA_VERSIONS } from '../../hack/tools/k8s-versions.js';
 import { CHART_CASES, CRD_SKIPS, findObject, renderCase } from './chart-cases.js';
 
 function template(objects: readonly K8sObject[], owner: string): PodTemplate {

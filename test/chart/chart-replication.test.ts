@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runHelm, type K8sObject } from '../helpers/helm.js';
+import { runHelm, type K8sObject } from '../../hack/lib/helm.js';
 import { envValue, networkPolicyAdmits, podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
 import { CHART_CASES, CHART_DIR, LONG_RELEASE, chartTemplate, chartTemplateArgs, findObject, renderCase } from './chart-cases.js';
 

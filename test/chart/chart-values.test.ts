@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runHelm } from '../helpers/helm.js';
+import { runHelm } from '../../hack/lib/helm.js';
 import { CHART_CASES, CHART_DIR, chartTemplate, chartTemplateArgs, findObject, renderCase } from './chart-cases.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js';
-import { valuesTable } from '../tools/helm-values-table.js';
-import { umbrellaValues } from '../tools/umbrella-values.js';
+import { valuesTable } from '../../hack/tools/helm-values-table.js';
+import { umbrellaValues } from '../../hack/tools/umbrella-values.js';
 import { VALUES_FILES, valuesKeys } from './values-docs.js';
 
 /** helm create's values.yaml keys, in its order. */
@@ -113,15 +113,15 @@ describe('helm chart: values', function () {
     });
   });
 
-  it("carries the subcharts' values.yaml in the umbrella's, as test/tools/umbrella-values.ts writes it", () => {
-    expect(umbrellaValues() === readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'), 'values.yaml is stale: run npx tsx test/tools/umbrella-values.ts').to.equal(true);
+  it("carries the subcharts' values.yaml in the umbrella's, as hack/tools/umbrella-values.ts writes it", () => {
+    expect(umbrellaValues() === readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'), 'values.yaml is stale: run npx tsx hack/tools/umbrella-values.ts').to.equal(true);
   });
 
-  it('documents every value in the README helm section, as test/tools/helm-values-table.ts prints them now', () => {
+  it('documents every value in the README helm section, as hack/tools/helm-values-table.ts prints them now', () => {
     const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('<!-- section:helm -->'), readme.indexOf('<!-- /section:helm -->'));
     const missing = VALUES_FILES.flatMap(({ file, prefix }) => valuesKeys(file).map((entry) => `${prefix}${entry.path}`)).filter((path) => !section.includes(`\`${path}\``));
     expect(missing).to.deep.equal([]);
-    expect(section.includes(valuesTable()), 'README values table is stale: regenerate it with npx tsx test/tools/helm-values-table.ts').to.equal(true);
+    expect(section.includes(valuesTable()), 'README values table is stale: regenerate it with npx tsx hack/tools/helm-values-table.ts').to.equal(true);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { chartDigest } from '../tools/chart-digest.js';
+import { chartDigest } from '../../hack/tools/chart-digest.js';
 import { CHART_DIR } from './chart-cases.js';
 
 type Released = Record<string, Record<string, string>>;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runHelm, type K8sObject } from '../helpers/helm.js';
+import { runHelm, type K8sObject } from '../../hack/lib/helm.js';
 import { checkUrlTargetsService, envValue } from '../helpers/k8s-structure.js';
 import { CHART_CASES, CHART_DIR, chartTemplate, chartTemplateArgs, findObject, renderCase } from './chart-cases.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js';

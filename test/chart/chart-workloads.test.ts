@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 import { checkUrlTargetsService, networkPolicyAdmits, podTemplates, selectorMatches, type LabelSelector } from '../helpers/k8s-structure.js';
 import { CHART_CASES, chartTemplate, findObject, renderCase } from './chart-cases.js';
 

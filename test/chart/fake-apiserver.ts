@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 
 /**
  * The few Kubernetes API endpoints `helm template --dry-run=server` touches, so the chart's `lookup` can be

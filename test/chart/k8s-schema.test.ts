@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 import { K8sSchemaValidator, strictenSchema } from '../helpers/k8s-schema.js';
-import { loadK8sSchemaSnapshot, withoutDescriptions } from '../tools/k8s-schema-cache.js';
-import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../tools/k8s-versions.js';
+import { loadK8sSchemaSnapshot, withoutDescriptions } from '../../hack/tools/k8s-schema-cache.js';
+import { NEWEST_K8S_SCHEMA_VERSION, OLDEST_K8S_SCHEMA_VERSION } from '../../hack/tools/k8s-versions.js';
 import { CHART_CASES, CRD_SKIPS, findObject, renderCase } from './chart-cases.js';
 
 type Mutable = Record<string, unknown> & K8sObject;

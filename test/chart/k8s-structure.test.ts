@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 import {
   checkNames,
   checkNetworkPolicies,

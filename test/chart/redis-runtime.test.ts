@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { freePort } from '../helpers/free-port.js';
-import { redisInstallHint } from '../helpers/redis-server.js';
+import { freePort } from '../../hack/lib/free-port.js';
+import { redisInstallHint } from '../../hack/lib/redis-server.js';
 import { chartTemplate, findObject } from './chart-cases.js';
 
 /*

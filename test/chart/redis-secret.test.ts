@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runHelm, type K8sObject } from '../helpers/helm.js';
+import { runHelm, type K8sObject } from '../../hack/lib/helm.js';
 import { CHART_CASES, chartTemplate, chartTemplateArgs, findObject, renderCase } from './chart-cases.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js';
 

@@ -245,7 +245,7 @@ trap cleanup EXIT
 [[ $(id -u) == 0 ]] || die "run as root: it installs packages and starts dockerd"
 step "apt packages" install_packages
 step "dockerd" start_dockerd
-step "base images" nice -n 10 "$here/base-images.sh"
+step "base images" nice -n 10 "$root/hack/containers/base-images.sh"
 step "API and test images" build_images
 step "leftovers of an earlier run" clean_leftovers
 step "redis password" make_secret

@@ -1,6 +1,6 @@
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { K8sObject } from './helm.js';
-import { loadK8sSchemaSnapshot, type K8sSchemaSnapshot } from '../tools/k8s-schema-cache.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
+import { loadK8sSchemaSnapshot, type K8sSchemaSnapshot } from '../../hack/tools/k8s-schema-cache.js';
 
 /**
  * Strict validation of rendered objects against the Kubernetes OpenAPI v3 schemas of one version, the way the API

@@ -1,4 +1,4 @@
-import type { K8sObject } from './helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 
 /**
  * Structural checks over a list of rendered Kubernetes objects (from helm or cdk8s): the cross-object facts a

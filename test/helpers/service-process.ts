@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.js';
+import { freePort } from '../../hack/lib/free-port.js';
 
 export const serverEntry = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { directClient, startApp, type TestApp } from '../helpers/app-server.js';
 
 describe('counter routes', () => {

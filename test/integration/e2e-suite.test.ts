@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
 import { directClient } from '../helpers/app-server.js';
 

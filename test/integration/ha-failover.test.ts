@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startApp, type TestApp } from '../helpers/app-server.js';
-import { startReplicationGroup, type ReplicationGroup } from '../helpers/redis-sentinel.js';
+import { startReplicationGroup, type ReplicationGroup } from '../../hack/lib/redis-sentinel.js';
 import { fixedReplicaCount, noWait, promotableInSync, type DurabilityPolicy } from '../../service/group-commit.js';
 import type { ReplicationOptions } from '../../service/replication.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { request } from 'node:http';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { startApp, type TestApp } from '../helpers/app-server.js';
 
 /** A raw request, for what fetch cannot send (chunked bodies of a chosen size, odd methods). */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { startApp, type TestApp } from '../helpers/app-server.js';
 
 describe('GET /metrics', () => {

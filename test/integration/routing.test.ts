@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
 import { directClient } from '../helpers/app-server.js';
 import { RawConnection, type RawResponse } from '../helpers/raw-http.js';

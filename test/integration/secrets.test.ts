@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
 
 // Characters a generated password may hold and that a URL must percent-encode.

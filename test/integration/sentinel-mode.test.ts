@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { startApp, type TestApp } from '../helpers/app-server.js';
-import { startReplicationGroup, type ReplicationGroup } from '../helpers/redis-sentinel.js';
+import { startReplicationGroup, type ReplicationGroup } from '../../hack/lib/redis-sentinel.js';
 
 async function post(url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
   const res = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' } });

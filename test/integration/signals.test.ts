@@ -6,10 +6,10 @@ import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { spawnService, serverEntry, type ServiceProcess } from '../helpers/service-process.js';
 import { directClient } from '../helpers/app-server.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../hack/lib/free-port.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

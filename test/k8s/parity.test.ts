@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseManifests, type K8sObject } from '../helpers/helm.js';
+import { parseManifests, type K8sObject } from '../../hack/lib/helm.js';
 import type { ReasChartProps } from '../../k8s/lib/reas-chart.js';
 import {
   compareRenderings,

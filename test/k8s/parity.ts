@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { K8sObject } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
 
 /**
  * Helm/cdk8s parity: both renderings are normalised by the rules of intended-differences.yaml (each with its

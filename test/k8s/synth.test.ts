@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseManifests, type K8sObject } from '../helpers/helm.js';
+import { parseManifests, type K8sObject } from '../../hack/lib/helm.js';
 import { K8sSchemaValidator, formatSchemaIssues } from '../helpers/k8s-schema.js';
 import {
   checkNames,
@@ -19,7 +19,7 @@ import {
   networkPolicyAdmits,
   podTemplates,
 } from '../helpers/k8s-structure.js';
-import { K8S_SCHEMA_VERSIONS } from '../tools/k8s-versions.js';
+import { K8S_SCHEMA_VERSIONS } from '../../hack/tools/k8s-versions.js';
 import { objectKey } from './parity.js';
 import { GOLDEN_DIR, K8S_DIR, listFiles, synthMain, synthObjects } from './synth.js';
 

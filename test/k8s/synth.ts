@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { App } from 'cdk8s';
-import type { K8sObject } from '../helpers/helm.js';
-import { parseManifests, runHelm, templateArgs } from '../helpers/helm.js';
+import type { K8sObject } from '../../hack/lib/helm.js';
+import { parseManifests, runHelm, templateArgs } from '../../hack/lib/helm.js';
 import { ReasChart, type ReasChartProps } from '../../k8s/lib/reas-chart.js';
 import { ReasTestChart } from '../../k8s/lib/reas-test-chart.js';
 

@@ -55,7 +55,7 @@ describe('repository conventions', () => {
   });
 
   it('builds the skaffold version the checks expect', () => {
-    expect(read('test/skaffold/install-skaffold.sh')).to.include(`VERSION="\${SKAFFOLD_VERSION:-${SKAFFOLD_VERSION}}"`);
+    expect(read('hack/tools/install-skaffold.sh')).to.include(`VERSION="\${SKAFFOLD_VERSION:-${SKAFFOLD_VERSION}}"`);
   });
 
   describe('Renovate (.github/renovate.json)', () => {
@@ -78,7 +78,7 @@ describe('repository conventions', () => {
     });
 
     it('has a renovate comment above every pinned tool in .ci/ and the skaffold installer', () => {
-      for (const file of ['.ci/run', '.ci/install-actionlint.sh', 'test/skaffold/install-skaffold.sh']) {
+      for (const file of ['.ci/run', '.ci/install-actionlint.sh', 'hack/tools/install-skaffold.sh']) {
         const text = read(file);
         expect(text, file).to.match(/# renovate: datasource=\S+ depName=\S+\n[A-Z_]+=/);
       }

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { helmBinary, reasCacheDir } from '../helpers/helm.js';
+import { helmBinary, reasCacheDir } from '../../hack/lib/helm.js';
 import { REPO_ROOT } from '../k8s/synth.js';
 
 /** The skaffold version install-skaffold.sh builds (2.19+ drives helm 4). */
@@ -22,7 +22,7 @@ export function skaffoldBinary(): string {
   if (existsSync(cached)) return cached;
   if (spawnSync('skaffold', ['version'], { stdio: 'ignore' }).error === undefined) return 'skaffold';
   throw new Error(
-    `skaffold is not installed: run \`bash test/skaffold/install-skaffold.sh\` (builds ${SKAFFOLD_VERSION} with Go 1.25+ into ${cached}), ` +
+    `skaffold is not installed: run \`bash hack/tools/install-skaffold.sh\` (builds ${SKAFFOLD_VERSION} with Go 1.25+ into ${cached}), ` +
       'or set REAS_SKAFFOLD to a skaffold v2.19+ binary',
   );
 }

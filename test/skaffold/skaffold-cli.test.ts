@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { join } from 'node:path';
 import { objectKey } from '../k8s/parity.js';
-import { parseManifests, type K8sObject } from '../helpers/helm.js';
+import { parseManifests, type K8sObject } from '../../hack/lib/helm.js';
 import { REPO_ROOT } from '../k8s/synth.js';
-import { helmBinary } from '../helpers/helm.js';
+import { helmBinary } from '../../hack/lib/helm.js';
 import { runSkaffold, skaffoldBinary, type SkaffoldResult } from './skaffold-binary.js';
 
 function ok(result: SkaffoldResult, what: string): string {

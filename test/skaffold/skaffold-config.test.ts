@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { parseManifests, type K8sObject } from '../helpers/helm.js';
+import { parseManifests, type K8sObject } from '../../hack/lib/helm.js';
 import { checkRestrictedPodSecurity } from '../helpers/k8s-structure.js';
 import { REPO_ROOT, renderChart, synthMain } from '../k8s/synth.js';
 

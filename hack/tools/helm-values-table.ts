@@ -1,13 +1,13 @@
 /**
  * Prints the values reference of the chart (umbrella and subcharts) as a Markdown table, from the values files'
- * comments and defaults, for the README's helm section. Usage: npx tsx test/tools/helm-values-table.ts
+ * comments and defaults, for the README's helm section. Usage: npx tsx hack/tools/helm-values-table.ts
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import { CHART_DIR } from '../chart/chart-cases.js';
-import { VALUES_FILES, valuesKeys } from '../chart/values-docs.js';
+import { CHART_DIR } from '../../test/chart/chart-cases.js';
+import { VALUES_FILES, valuesKeys } from '../../test/chart/values-docs.js';
 
 function valueAt(root: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), root);
@@ -21,7 +21,7 @@ function render(value: unknown): string {
 
 export function valuesTable(): string {
   const rows = ['| Value | Default | Meaning |', '| --- | --- | --- |'];
-  // The umbrella's values.yaml holds the subcharts' values too (test/tools/umbrella-values.ts).
+  // The umbrella's values.yaml holds the subcharts' values too (hack/tools/umbrella-values.ts).
   for (const { file, prefix } of VALUES_FILES.slice(0, 1)) {
     const values: unknown = parse(readFileSync(join(CHART_DIR, file), 'utf8'));
     for (const entry of valuesKeys(file)) {

@@ -1,7 +1,7 @@
 /**
  * The content digest of a packaged chart: sha256 over every file `helm package` puts in it (path and bytes, sorted),
  * so tar timestamps do not count. test/chart/chart-version.test.ts compares it with test/chart/released-charts.json
- * to enforce a version bump on every chart change. Usage: npx tsx test/tools/chart-digest.ts [chart dir]
+ * to enforce a version bump on every chart change. Usage: npx tsx hack/tools/chart-digest.ts [chart dir]
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runHelm } from '../helpers/helm.js';
+import { runHelm } from '../lib/helm.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stage-3 checks: the users' flows and faults, on the cluster with a node (test/cluster/up.sh, node-up.sh):
+# Stage-3 checks: the users' flows and faults, on the cluster with a node (hack/cluster/up.sh, node-up.sh):
 #
-#   test/cluster/stage3.sh [upgrade] [redis-delete] [networkpolicy] [skaffold] [skaffold-cdk8s] [skaffold-dev]
+#   test/cluster/user-flows.sh [upgrade] [redis-delete] [networkpolicy] [skaffold] [skaffold-cdk8s] [skaffold-dev]
 #                                                                        default: the first five, in this order
 #
 #   skaffold        `skaffold run` builds both images, pushes them to the node's registry (skaffold pushes for any
@@ -33,24 +33,15 @@
 # Prints `ok`/`not ok` per check and "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=versions.sh
-source "$here/versions.sh"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-# shellcheck source=tools.sh
-source "$here/tools.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../hack/cluster/checks.sh"
 
-wait_s=${REAS_STAGE3_TIMEOUT:-300}
+wait_s=${REAS_USER_FLOWS_TIMEOUT:-300}
 registry=localhost:${REAS_REGISTRY_PORT:-5001}
 use_cluster node
-curl -fsS "http://$registry/v2/" >/dev/null || die "the node's registry does not answer on $registry (run test/cluster/node-up.sh)"
+curl -fsS "http://$registry/v2/" >/dev/null || die "the node's registry does not answer on $registry (run hack/cluster/node-up.sh)"
 
-skaffold_bin=$(bash "$repo/test/skaffold/install-skaffold.sh") || die "skaffold: test/skaffold/install-skaffold.sh failed"
+skaffold_bin=$(bash "$repo/hack/tools/install-skaffold.sh") || die "skaffold: hack/tools/install-skaffold.sh failed"
 
-work=$(mktemp -d)
-export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
 cleanup() {
   local p
   # Load generators a failed check left running (checks run in subshells, so their pids are in a file).
@@ -64,9 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check_verbose=${REAS_STAGE3_VERBOSE:-}
 check_failed_context() { kubectl get pods,events -n "$ctx_ns" 2>&1 | tail -n 30; }
 
 # skaffold as a user runs it: the helm v4 and kubectl of tools.sh first on PATH, Debian's docker client (BuildKit)
@@ -175,7 +163,7 @@ skaffold_dev() {
 }
 
 start_load() { # name url [--keep-alive]
-  node --import tsx "$here/load.ts" --url "$2" --rate "${REAS_LOAD_RATE:-20}" "${@:3}" >"$work/load-$1.json" &
+  node --import tsx "$hack_cluster/load.ts" --url "$2" --rate "${REAS_LOAD_RATE:-20}" "${@:3}" >"$work/load-$1.json" &
   echo "$!" >>"$work/load-pids"
   eval "load_pid_$1=$!"
 }
@@ -380,6 +368,4 @@ for s in "${selected[@]}"; do
     *) die "unknown check '$s' (upgrade, redis-delete, networkpolicy, skaffold, skaffold-cdk8s, skaffold-dev)" ;;
   esac
 done
-# Plain closing line: .ci/run adds up every "N passed, N failed" line.
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report

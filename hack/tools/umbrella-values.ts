@@ -2,17 +2,17 @@
  * Writes the `api:` and `redis:` blocks of the umbrella's values.yaml from charts/api/values.yaml and
  * charts/redis/values.yaml (comments included), so `helm show values .` shows every value a user can set: helm prints
  * the root values.yaml only. test/chart/chart-values.test.ts fails when the blocks are stale.
- * Usage: npx tsx test/tools/umbrella-values.ts [--check]
+ * Usage: npx tsx hack/tools/umbrella-values.ts [--check]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CHART_DIR } from '../chart/chart-cases.js';
+import { CHART_DIR } from '../../test/chart/chart-cases.js';
 
 const SUBCHARTS = ['api', 'redis'] as const;
 
 function begin(name: string): string {
-  return `# ---- ${name}: generated from charts/${name}/values.yaml by test/tools/umbrella-values.ts; edit it there ----`;
+  return `# ---- ${name}: generated from charts/${name}/values.yaml by hack/tools/umbrella-values.ts; edit it there ----`;
 }
 function end(name: string): string {
   return `# ---- end of ${name} ----`;
@@ -45,7 +45,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const fresh = umbrellaValues();
   if (process.argv.includes('--check')) {
     if (fresh !== readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) {
-      console.error('values.yaml is stale: run npx tsx test/tools/umbrella-values.ts');
+      console.error('values.yaml is stale: run npx tsx hack/tools/umbrella-values.ts');
       process.exit(1);
     }
   } else {

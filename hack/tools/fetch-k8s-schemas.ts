@@ -1,6 +1,6 @@
 /**
- * Rebuilds (default) or checks (--check) the committed Kubernetes schema snapshots in test/tools/k8s-openapi/ from
- * the k8s.io/kubernetes Go module, for the versions in test/tools/k8s-versions.ts or those given.
+ * Rebuilds (default) or checks (--check) the committed Kubernetes schema snapshots in test/fixtures/k8s-openapi/ from
+ * the k8s.io/kubernetes Go module, for the versions in hack/tools/k8s-versions.ts or those given.
  * Needs the Go toolchain and its module proxy; `npm test` itself needs neither.
  *   npm run schemas:update            rewrite the snapshots
  *   npm run test:schemas              fail when a committed snapshot differs from a fresh build (CI)
@@ -37,7 +37,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     // The plain closing line CI totals, as every suite prints.
     console.log(`\n${versions.length - failed} passed, ${failed} failed`);
     if (failed > 0) {
-      console.log('run `npm run schemas:update` and commit test/tools/k8s-openapi/');
+      console.log('run `npm run schemas:update` and commit test/fixtures/k8s-openapi/');
       process.exitCode = 1;
     }
   }

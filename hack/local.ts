@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/helpers/free-port.js';
-import { redisInstallHint } from '../test/helpers/redis-server.js';
+import { freePort } from './lib/free-port.js';
+import { redisInstallHint } from './lib/redis-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = `${root}.cache/redis`;

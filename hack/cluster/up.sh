@@ -3,8 +3,8 @@
 # kube-scheduler) from upstream binaries built by build.sh, on loopback only, with generated certificates.
 # CI uses this where kind cannot run (kind's node image comes from a container registry); users keep kind/minikube.
 #
-#   test/cluster/up.sh        build-or-reuse binaries, start, wait for /readyz, print the admin kubeconfig path
-#   test/cluster/down.sh      stop everything and remove all state
+#   hack/cluster/up.sh        build-or-reuse binaries, start, wait for /readyz, print the admin kubeconfig path
+#   hack/cluster/down.sh      stop everything and remove all state
 #
 # Env: REAS_CLUSTER_CACHE (binaries, default /var/cache/reas/k8s), REAS_CLUSTER_STATE (certs, data, logs,
 # default /var/tmp/reas-cluster), REAS_APISERVER_PORT (6443), REAS_ETCD_PORT (2379; peer = +1),
@@ -36,7 +36,7 @@ need curl "apt-get install curl"
 need ss "apt-get install iproute2"
 
 if cluster_running; then
-  echo "up.sh: cluster already running (state: $REAS_CLUSTER_STATE); run test/cluster/down.sh first to restart" >&2
+  echo "up.sh: cluster already running (state: $REAS_CLUSTER_STATE); run hack/cluster/down.sh first to restart" >&2
   print_access
   exit 0
 fi

@@ -3,7 +3,7 @@
 # any other containerd on the machine, e.g. dockerd's, is left alone), Debian's runc and CNI plugins, kubelet and
 # kube-proxy (same build as the control plane) and CoreDNS (from its Go module) as host processes.
 #
-#   test/cluster/up.sh && test/cluster/node-up.sh      then test/cluster/down.sh removes all of it
+#   hack/cluster/up.sh && hack/cluster/node-up.sh      then hack/cluster/down.sh removes all of it
 #
 # Images are never pulled: the pause image is built from kubernetes' own pause.c (in the k8s.io/kubernetes
 # module) and the project's images are exported from the local docker (`docker save`) and imported into this
@@ -43,8 +43,8 @@ ctr_sock=$node_run/containerd.sock
 registry_port=${REAS_REGISTRY_PORT:-5001}
 
 start_all=$(date +%s)
-[ -f "$admin_kubeconfig" ] || die "no control plane: run test/cluster/up.sh first"
-cluster_running || die "no control plane running: run test/cluster/up.sh first"
+[ -f "$admin_kubeconfig" ] || die "no control plane: run hack/cluster/up.sh first"
+cluster_running || die "no control plane running: run hack/cluster/up.sh first"
 live_pid kubelet >/dev/null && { echo "node-up.sh: node already running"; exit 0; }
 need containerd "apt-get install containerd (Debian's, >= 1.6)"
 need ctr "apt-get install containerd"

@@ -38,7 +38,7 @@ cluster_running() {
 start() {
   local name=$1
   shift
-  [ -x "$1" ] || die "$name: binary $1 is missing (run test/cluster/build.sh)"
+  [ -x "$1" ] || die "$name: binary $1 is missing (run hack/cluster/build.sh)"
   setsid "$@" >"$logs/$name.log" 2>&1 </dev/null &
   local pid=$! i
   echo "$pid" >"$run/$name.pid"
@@ -102,11 +102,11 @@ stop_our_dockerd() {
 # use_cluster [node]: points kubectl at the running cluster, or stops with what to run first; with `node`, the
 # node from node-up.sh must be Ready too. For the stage scripts (they source tools.sh for kubectl).
 use_cluster() {
-  [ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run test/cluster/up.sh)"
+  [ -f "$admin_kubeconfig" ] || die "no cluster: $admin_kubeconfig is missing (run hack/cluster/up.sh)"
   export KUBECONFIG=$admin_kubeconfig
-  kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run test/cluster/up.sh)"
+  kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG is not ready (run hack/cluster/up.sh)"
   [ "${1:-}" != node ] || kubectl wait --for=condition=Ready node/reas-node --timeout=10s >/dev/null \
-    || die "no Ready node reas-node (run test/cluster/node-up.sh)"
+    || die "no Ready node reas-node (run hack/cluster/node-up.sh)"
 }
 
 # A namespace that rejects any pod breaking the restricted profile (warn too, so apply prints why).

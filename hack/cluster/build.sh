@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the cluster's binaries from their Go modules into a cache keyed by versions (see versions.sh).
 # Each module is built in a throwaway Go module outside the repository whose go.mod/go.sum are pinned
-# in test/cluster/modules/ (kubernetes cannot be `go install`ed: its go.mod replaces the k8s.io/*
+# in hack/cluster/modules/ (kubernetes cannot be `go install`ed: its go.mod replaces the k8s.io/*
 # staging modules with local paths, so we pin those to the matching published v0.Y.Z instead).
 #
 #   build.sh                 stage-1 binaries: etcd kube-apiserver kube-controller-manager kube-scheduler
@@ -95,8 +95,8 @@ pin() {
 # Copies a pinned module into the cache's work dir and checks it matches versions.sh.
 prepare() {
   local m=$1 want=$2 src="$here/modules/$1" work="$REAS_CLUSTER_CACHE/$CLUSTER_KEY/src/$1"
-  [ -f "$src/go.mod" ] || die "$src/go.mod is missing: run test/cluster/build.sh --pin"
-  grep -q "$want" "$src/go.mod" || die "$src/go.mod does not pin $want: run test/cluster/build.sh --pin"
+  [ -f "$src/go.mod" ] || die "$src/go.mod is missing: run hack/cluster/build.sh --pin"
+  grep -q "$want" "$src/go.mod" || die "$src/go.mod does not pin $want: run hack/cluster/build.sh --pin"
   mkdir -p "$work"
   cp "$src/go.mod" "$src/go.sum" "$work/"
   echo "$work"

@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 
 /**
  * The Kubernetes OpenAPI v3 schemas the rendered manifests are validated against, kept in the repository as one
- * compact snapshot per version (test/tools/k8s-openapi/v<version>.json.gz, ~45 KB each), so `npm test` needs no Go
+ * compact snapshot per version (test/fixtures/k8s-openapi/v<version>.json.gz, ~45 KB each), so `npm test` needs no Go
  * and no network. A snapshot holds, for every document of api/openapi-spec/v3 in the k8s.io/kubernetes module, its
  * `components.schemas` with the prose `description`s dropped (everything a validator reads is kept: types,
  * formats, required, enums, defaults and the x-kubernetes-* extensions). `npm run schemas:update` rebuilds them
@@ -16,7 +16,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 
 const MODULE = 'k8s.io/kubernetes';
 const SPEC_DIR = join('api', 'openapi-spec', 'v3');
-export const SNAPSHOT_DIR = fileURLToPath(new URL('./k8s-openapi/', import.meta.url));
+export const SNAPSHOT_DIR = fileURLToPath(new URL('../../test/fixtures/k8s-openapi/', import.meta.url));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -36,7 +36,7 @@ export function loadK8sSchemaSnapshot(version: string): K8sSchemaSnapshot {
   const file = snapshotFile(version);
   if (!existsSync(file)) {
     throw new Error(
-      `no Kubernetes ${version} schema snapshot (${file}): add the version to test/tools/k8s-versions.ts and run ` +
+      `no Kubernetes ${version} schema snapshot (${file}): add the version to hack/tools/k8s-versions.ts and run ` +
         '`npm run schemas:update` (needs the Go toolchain, 1.21+, with access to its module proxy)',
     );
   }

@@ -1,11 +1,11 @@
 /**
- * A light, steady load for stage 3 (test/cluster/stage3.sh): POST /inc at a fixed rate until SIGTERM/SIGINT, then a
+ * A light, steady load for stage 3 (test/cluster/user-flows.sh): POST /inc at a fixed rate until SIGTERM/SIGINT, then a
  * JSON summary on stdout. It tells apart what the service acknowledged (200 with the new count) from what failed,
  * and a failure that provably never reached the service (refused connection, 503 REDIS_UNAVAILABLE: the API sends
  * nothing to Redis without a connection) from one that may have been applied (a reset, a timeout, any other
  * answer), so the caller can bound the count from both sides.
  *
- *   tsx test/cluster/load.ts --url http://10.96.0.12:5000 [--rate 20] [--keep-alive]
+ *   tsx hack/cluster/load.ts --url http://10.96.0.12:5000 [--rate 20] [--keep-alive]
  *
  * Without --keep-alive every request opens its own connection, as `curl` in a loop does; with it, requests reuse
  * a small pool of connections, as most HTTP clients do.

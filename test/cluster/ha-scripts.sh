@@ -6,7 +6,7 @@
 # /sentinel, the password file) and PID namespace (pid 1 a shell whose output is the pod's log), as the pods get.
 # Root only (namespaces, mounts); run by ci.sh before the cluster, and by hand:
 #
-#   sudo test/cluster/ha-processes.sh [agree] [planned] [restart] [down]      default: all four, in this order
+#   sudo test/cluster/ha-scripts.sh [agree] [planned] [restart] [down]      default: all four, in this order
 #
 #   agree     a fresh start: the three Sentinels agree on pod 0 with two online replicas, CKQUORUM OK, the primary
 #             announced by DNS name; a replica refuses INCR
@@ -20,16 +20,9 @@
 # Prints `ok`/`not ok` per check with its figures and "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=versions.sh
-source "$here/versions.sh"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../hack/cluster/checks.sh"
 [ "$(id -u)" = 0 ] || die "needs root (network, mount and PID namespaces)"
 for tool in ip unshare nsenter redis-server redis-cli getent timeout; do need "$tool" "apt-get install iproute2 util-linux redis-server coreutils"; done
-# shellcheck source=tools.sh
-source "$here/tools.sh"
 
 base=$(mktemp -d /var/tmp/reas-ha-processes.XXXXXX)
 prefix=reasha$$
@@ -52,6 +45,7 @@ cleanup() {
   for ((i = ${#made_dirs[@]} - 1; i >= 0; i--)); do rmdir "${made_dirs[$i]}" 2>/dev/null || true; done
   rmdir /run/secrets 2>/dev/null || true
   [ -n "${REAS_HA_KEEP:-}" ] || rm -rf "$base"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -231,10 +225,6 @@ down() {
   [ "$after" = "$before" ] || { echo "acknowledged increments were lost or added"; return 1; }
 }
 
-passed=0
-failed=0
-work=$base
-check_verbose=${REAS_HA_VERBOSE:-}
 check_failed_context() { for i in 0 1 2; do echo "---- pod $i ----"; tail -n 15 "$base/pod$i/pod.log" 2>/dev/null | sed "s/$password/***/g"; done; }
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=(agree planned restart down)
@@ -247,5 +237,4 @@ for s in "${selected[@]}"; do
     *) die "unknown check '$s' (agree, planned, restart, down)" ;;
   esac
 done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The HA checks (docs/ha.md): the chart with global.redis.architecture=replication on the cluster with a node
-# (test/cluster/up.sh, node-up.sh), run by ci.sh after stage 3:
+# (hack/cluster/up.sh, node-up.sh), run by ci.sh after stage 3:
 #
-#   test/cluster/ha.sh [install] [helm-test] [planned] [unplanned]        default: all four, in this order
+#   test/cluster/ha-failover.sh [install] [helm-test] [planned] [unplanned]        default: all four, in this order
 #
 #   install     `helm install --set global.redis.architecture=replication` into namespace reas-ha (restricted):
 #               every pod Ready; the three Sentinels agree on one primary, see each other and both replicas, and
@@ -18,28 +18,18 @@
 # planned and unplanned run under the steady POST /inc load of stage 3 (load.ts, through the API Service) and
 # print the outage (longest time without a 200, first to last failure), acknowledged vs Redis's count, and the
 # double counts (increments that no request accounts for: must be 0). The parts that need the service's Sentinel
-# mode (REDIS_SENTINELS, issue 13's service half) say so when they fail: "deployment:" and "service:" prefix every
-# failure. When service/ does not read REDIS_SENTINELS at all, those parts are reported as `skip` with that reason.
+# mode (REDIS_SENTINELS) say so when they fail: "deployment:" and "service:" prefix every failure.
 #
-# Prints `ok`/`not ok`/`skip` per check and "N passed, N failed, N skipped"; exits non-zero on any failure.
+# Prints `ok`/`not ok` per check and "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=versions.sh
-source "$here/versions.sh"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-# shellcheck source=tools.sh
-source "$here/tools.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../hack/cluster/checks.sh"
 
 wait_s=${REAS_HA_TIMEOUT:-300}
 ns=reas-ha
 use_cluster node
 need ctr "apt-get install containerd"
 
-work=$(mktemp -d)
-export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
 cleanup() {
   local p
   for p in $(cat "$work/load-pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
@@ -49,10 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-skipped=0
-check_verbose=${REAS_HA_VERBOSE:-}
 check_failed_context() {
   kubectl get pods,events -n "$ns" 2>&1 | tail -n 30
   local pod
@@ -65,9 +51,6 @@ check_failed_context() {
 
 # The service half of issue 13 (Sentinel mode) is what makes the API follow the primary. Any implementation of
 # its contract reads REDIS_SENTINELS, so a service that never mentions it cannot pass the API parts.
-service_has_sentinel_mode() { grep -rqs REDIS_SENTINELS "$repo/service"; }
-no_service_reason="the service has no Sentinel mode (service/ never reads REDIS_SENTINELS): the API cannot follow the primary until issue 13's service half is merged"
-skip() { skipped=$((skipped + 1)); echo "skip - $1 ($no_service_reason)"; }
 
 # rcli POD PORT ARGS...: redis-cli in the pod's sentinel container (it has the password file, and both ports).
 rcli() {
@@ -119,7 +102,7 @@ agreed_primary() {
 api_url() { echo "http://$(kubectl get service -n "$ns" reas-api -o jsonpath='{.spec.clusterIP}'):5000"; }
 count() { curl -fsS --max-time 5 "$(api_url)/count"; }
 start_load() {
-  node --import tsx "$here/load.ts" --url "$(api_url)" --rate "${REAS_LOAD_RATE:-20}" --keep-alive >"$work/load.json" &
+  node --import tsx "$hack_cluster/load.ts" --url "$(api_url)" --rate "${REAS_LOAD_RATE:-20}" --keep-alive >"$work/load.json" &
   load_pid=$!
   echo "$load_pid" >>"$work/load-pids"
 }
@@ -250,16 +233,12 @@ kill_primary() {
 }
 
 planned() {
-  local with_load=0
-  ! service_has_sentinel_mode || with_load=1
-  fault planned delete_primary "$with_load"
+  fault planned delete_primary 1
   [ "$(cat "$work/switched")" = yes ] || { echo "deployment: deleting the primary's pod did not fail over first"; return 1; }
 }
 
 unplanned() {
-  local with_load=0
-  ! service_has_sentinel_mode || with_load=1
-  fault unplanned kill_primary "$with_load"
+  fault unplanned kill_primary 1
 }
 
 selected=("$@")
@@ -267,17 +246,10 @@ selected=("$@")
 for s in "${selected[@]}"; do
   case "$s" in
     install) check "replication: helm install, every pod Ready, the three Sentinels agree on one primary with two replicas" install ;;
-    helm-test)
-      if service_has_sentinel_mode; then check "replication: helm test passes through the API" helm_test
-      else skip "replication: helm test through the API"; fi ;;
-    planned)
-      check "replication: deleting the primary's pod fails over before it stops$(service_has_sentinel_mode && echo '; under load no acknowledged increment lost, none counted twice')" planned
-      service_has_sentinel_mode || skip "replication: the API under load while the primary's pod is deleted" ;;
-    unplanned)
-      check "replication: the primary's container killed without grace: a primary again, the Sentinels agree$(service_has_sentinel_mode && echo '; under load no acknowledged increment lost, none counted twice')" unplanned
-      service_has_sentinel_mode || skip "replication: the API under load while the primary's container is killed" ;;
+    helm-test) check "replication: helm test passes through the API" helm_test ;;
+    planned) check "replication: deleting the primary's pod fails over before it stops; under load no acknowledged increment lost, none counted twice" planned ;;
+    unplanned) check "replication: the primary's container killed without grace: a primary again, the Sentinels agree; under load no acknowledged increment lost, none counted twice" unplanned ;;
     *) die "unknown check '$s' (install, helm-test, planned, unplanned)" ;;
   esac
 done
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+report

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stage-2 checks against the cluster with a node (test/cluster/up.sh, then test/cluster/node-up.sh):
+# Stage-2 checks against the cluster with a node (hack/cluster/up.sh, then hack/cluster/node-up.sh):
 #
-#   test/cluster/stage2.sh [install] [test] [smoke]      default: all three, in that order (each needs the previous)
+#   test/cluster/install.sh [install] [test] [smoke]      default: all three, in that order (each needs the previous)
 #
 #   install  `helm install --wait` into a namespace enforcing `restricted` reaches Ready (API and Redis pods run)
 #   test     `helm test` runs the e2e Job in the cluster against http://reas-api:5000 (Service DNS via CoreDNS,
@@ -11,21 +11,12 @@
 # Prints `ok`/`not ok` per check and "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=versions.sh
-source "$here/versions.sh"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-# shellcheck source=tools.sh
-source "$here/tools.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../hack/cluster/checks.sh"
 
 ns=reas-s2
-wait_s=${REAS_STAGE2_TIMEOUT:-300}
+wait_s=${REAS_INSTALL_TIMEOUT:-300}
 use_cluster node
 
-work=$(mktemp -d)
-export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
 cleanup() {
   helm uninstall reas -n "$ns" --wait --timeout 60s >/dev/null 2>&1 || true
   kubectl delete namespace "$ns" --ignore-not-found --timeout=60s >/dev/null 2>&1 || true
@@ -33,9 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check_verbose=${REAS_STAGE2_VERBOSE:-}
 # On a failed check, what the namespace looked like.
 check_failed_context() { kubectl get pods,pvc,events -n "$ns" 2>&1 | tail -n 30; }
 
@@ -72,6 +60,4 @@ for s in "${selected[@]}"; do
     *) die "unknown check '$s' (install, test, smoke)" ;;
   esac
 done
-# Plain closing line: .ci/run adds up every "N passed, N failed" line.
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report

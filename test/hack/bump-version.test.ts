@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bumpVersion, releaseChangelog, versionProblems } from '../../scripts/version.js';
+import { bumpVersion, releaseChangelog, versionProblems } from '../../hack/bump-version.js';
 import { REPO_ROOT } from '../k8s/synth.js';
 
 /** A git repository holding the tracked files of this checkout as they are now. */
@@ -15,7 +15,7 @@ function copyOfRepository(): string {
   return dir;
 }
 
-describe('scripts/version.ts (npm run bump)', function () {
+describe('hack/bump-version.ts (npm run bump)', function () {
   this.timeout(60_000);
   const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   let dir: string;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { utimesSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '../../hack/lib/free-port.js';
 import { REPO_ROOT } from '../k8s/synth.js';
 
 /** Resolves when `predicate(output)` holds, rejects after `ms` with the output so far. */
@@ -28,7 +28,7 @@ async function accepts(port: number): Promise<boolean> {
   return result;
 }
 
-describe('npm run dev (scripts/local.ts --watch)', function () {
+describe('npm run dev (hack/local.ts --watch)', function () {
   this.timeout(120_000);
   let child: ChildProcess;
   let output: string;
@@ -38,7 +38,7 @@ describe('npm run dev (scripts/local.ts --watch)', function () {
   before(async () => {
     port = await freePort();
     output = '';
-    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts', '--watch'], { cwd: REPO_ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', 'hack/local.ts', '--watch'], { cwd: REPO_ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     // Listening comes first; the Redis connection is ready a moment later.

