@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the official base images that the Dockerfile and docker-compose.yml name
-# (node:26-trixie-slim, redis:7.4.2-bookworm) and that the README's demo uses (curlimages/curl), tagged exactly like them, because CI cannot pull from any
+# (node:26-trixie-slim, redis:7.4.2-bookworm) and that the demo of docs/containers.md uses (curlimages/curl), tagged exactly like them, because CI cannot pull from any
 # container registry. Users never run this: their Docker pulls the real images.
 #
 # Debian root filesystems come from debootstrap and are cached as tarballs, keyed by suite, in

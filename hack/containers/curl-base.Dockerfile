@@ -1,4 +1,4 @@
-# CI stand-in for the curlimages/curl image the README's demo uses (`docker run ... curlimages/curl -s -XPOST
+# CI stand-in for the curlimages/curl image the demo of docs/containers.md uses (`docker run ... curlimages/curl -s -XPOST
 # http://api:5000/inc`), built by base-images.sh so CI runs that command exactly as documented.
 ARG DEBIAN_IMAGE=reas-ci/debian:bookworm
 FROM ${DEBIAN_IMAGE}

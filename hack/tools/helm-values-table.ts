@@ -1,6 +1,6 @@
 /**
  * Prints the values reference of the chart (umbrella and subcharts) as a Markdown table, from the values files'
- * comments and defaults, for the README's helm section. Usage: npx tsx hack/tools/helm-values-table.ts
+ * comments and defaults, for the values section of docs/chart.md (the README links to it). Usage: npx tsx hack/tools/helm-values-table.ts
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -117,11 +117,14 @@ describe('helm chart: values', function () {
     expect(umbrellaValues() === readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8'), 'values.yaml is stale: run npx tsx hack/tools/umbrella-values.ts').to.equal(true);
   });
 
-  it('documents every value in the README helm section, as hack/tools/helm-values-table.ts prints them now', () => {
-    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('<!-- section:helm -->'), readme.indexOf('<!-- /section:helm -->'));
+  it('documents every value in the values section of docs/chart.md, as hack/tools/helm-values-table.ts prints them now', () => {
+    const doc = readFileSync(join(CHART_DIR, 'docs', 'chart.md'), 'utf8');
+    const [start, end] = [doc.indexOf('<!-- section:values -->'), doc.indexOf('<!-- /section:values -->')];
+    expect(start, 'docs/chart.md has a <!-- section:values --> ... <!-- /section:values --> section').to.be.at.least(0);
+    expect(end, 'docs/chart.md closes its values section').to.be.greaterThan(start);
+    const section = doc.slice(start, end);
     const missing = VALUES_FILES.flatMap(({ file, prefix }) => valuesKeys(file).map((entry) => `${prefix}${entry.path}`)).filter((path) => !section.includes(`\`${path}\``));
     expect(missing).to.deep.equal([]);
-    expect(section.includes(valuesTable()), 'README values table is stale: regenerate it with npx tsx hack/tools/helm-values-table.ts').to.equal(true);
+    expect(section.includes(valuesTable()), 'docs/chart.md values table is stale: regenerate it with npx tsx hack/tools/helm-values-table.ts').to.equal(true);
   });
 });

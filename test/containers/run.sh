@@ -117,7 +117,7 @@ make_secret() {
   if [[ -s secrets/redis-password ]]; then
     log "using the existing secrets/redis-password"
   else
-    # The README's command for users, verbatim.
+    # docs/containers.md's command for users, verbatim.
     mkdir -p secrets && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >secrets/redis-password && chmod 644 secrets/redis-password
     made_secret=true
   fi
@@ -130,7 +130,7 @@ count_is() {
 container_of() { compose ps -q "$1"; }
 healthy() { [[ $($DOCKER inspect -f '{{.State.Health.Status}}' "$1") == healthy ]]; }
 
-# The seed's demo as the README writes it: two POST /inc from a container on the frontend network.
+# The seed's demo as docs/containers.md writes it: two POST /inc from a container on the frontend network.
 demo() {
   local network=$1 first second
   first=$($DOCKER run --rm --network "$network" "$CURL_IMAGE" -s -XPOST http://api:5000/inc)
