@@ -127,4 +127,15 @@ describe('helm chart: values', function () {
     expect(missing).to.deep.equal([]);
     expect(section.includes(valuesTable()), 'docs/chart.md values table is stale: regenerate it with npx tsx hack/tools/helm-values-table.ts').to.equal(true);
   });
+
+  it("names only values the chart has in the README's values summary, and links to the full table", () => {
+    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section:helm -->'), readme.indexOf('<!-- /section:helm -->'));
+    const summary = section.slice(section.indexOf('### Values'));
+    expect(summary, 'README helm section has a ### Values summary').to.include('(docs/chart.md#values)');
+    const known = new Set(VALUES_FILES.flatMap(({ file, prefix }) => valuesKeys(file).map((entry) => `${prefix}${entry.path}`)));
+    const named = [...summary.matchAll(/^\| (`[^|]+`) \|/gm)].flatMap((m) => [...(m[1] as string).matchAll(/`([a-zA-Z][\w.]*)`/g)].map((v) => v[1] as string));
+    expect(named.length).to.be.at.least(10);
+    expect(named.filter((path) => !known.has(path))).to.deep.equal([]);
+  });
 });
