@@ -8,7 +8,7 @@
 #          enforces the `restricted` Pod Security Standard; every workload creates its pods (no FailedCreate);
 #          every Service gets an EndpointSlice.
 #   cdk8s  the same for `npm run synth` output (k8s/dist, both files), in the namespace `reas` it is written for,
-#          with the Redis password Secret created as its README says.
+#          with the Redis password Secret created as docs/cdk8s.md says.
 #   helm   `helm install`, `helm upgrade`, `helm uninstall` (no --wait: there is no node).
 #
 # Needs: the cluster up (hack/cluster/up.sh), node_modules (kubectl + helm come from
@@ -131,7 +131,7 @@ cdk8s() {
   [ -n "$files" ] || { echo "npm run synth wrote no YAML under k8s/dist" >&2; return 1; }
   # shellcheck disable=SC2086
   cat $files >"$work/cdk8s.yaml"
-  # The synth writes `metadata.namespace: reas` and no Secret: the user creates both (README, cdk8s section).
+  # The synth writes `metadata.namespace: reas` and no Secret: the user creates both (docs/cdk8s.md).
   restricted_ns reas
   kubectl -n reas create secret generic reas-redis \
     --from-literal=redis-password="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
