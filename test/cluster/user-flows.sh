@@ -2,7 +2,7 @@
 # Stage-3 checks: the users' flows and faults, on the cluster with a node (hack/cluster/up.sh, node-up.sh):
 #
 #   test/cluster/user-flows.sh [upgrade] [redis-delete] [networkpolicy] [skaffold] [skaffold-cdk8s] [skaffold-dev]
-#                                                                        default: the first five, in this order
+#                                                                        default: all six, in this order
 #
 #   skaffold        `skaffold run` builds both images, pushes them to the node's registry (skaffold pushes for any
 #                   cluster that is not kind/minikube) and deploys the chart with Helm into namespace reas (labelled
@@ -353,8 +353,7 @@ networkpolicy() {
 
 start_dockerd_if_needed
 selected=("$@")
-# skaffold-dev is not in the default list yet: it has not had its first run on the CI machine (see the i14 note).
-[ ${#selected[@]} -gt 0 ] || selected=(upgrade redis-delete networkpolicy skaffold skaffold-cdk8s)
+[ ${#selected[@]} -gt 0 ] || selected=(upgrade redis-delete networkpolicy skaffold skaffold-cdk8s skaffold-dev)
 for s in "${selected[@]}"; do
   ctx_ns=reas-s3
   case "$s" in skaffold*) ctx_ns=reas ;; esac
