@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
@@ -47,6 +49,17 @@ describe('helm chart: versions', function () {
     if (released.reas?.[umbrella.version] === undefined) {
       const unreleased = changelog.slice(changelog.indexOf('## [Unreleased]'), changelog.indexOf('\n## [', changelog.indexOf('## [Unreleased]') + 1));
       expect(unreleased).to.match(new RegExp(`chart ${umbrella.version.replaceAll('.', '\\.')}`, 'i'));
+    }
+  });
+
+  it('keeps in test/fixtures/charts exactly the released charts that the cluster upgrade check installs', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'reas-released-'));
+    try {
+      const untar = spawnSync('tar', ['-xzf', join(CHART_DIR, 'test/fixtures/charts/reas-0.1.0.tgz'), '-C', scratch], { encoding: 'utf8' });
+      expect(untar.status, untar.stderr).to.equal(0);
+      expect(await chartDigest(join(scratch, 'reas'))).to.equal(released.reas?.['0.1.0']);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 
