@@ -34,10 +34,10 @@ export function createApp({ redis, logger, config, metrics = createMetrics(), wr
   const app = new Koa();
   // As gin: paths are case-sensitive, and a trailing slash is another path (redirected by trailingSlash).
   const router = new Router({ sensitive: true, strict: true });
-  healthRoutes(router, redis, config.redisTimeoutMs, writes !== undefined);
-  const counter = createCounter(redis, config.counterKey, config.redisTimeoutMs, metrics);
-  counterRoutes(router, writes === undefined ? counter : { get: () => counter.get(), ...writes });
-  metricsRoutes(router, metrics);
+  const counter = createCounter({ redis, key: config.counterKey, timeoutMs: config.redisTimeoutMs, metrics });
+  healthRoutes({ router, redis, timeoutMs: config.redisTimeoutMs, requirePrimary: writes !== undefined });
+  counterRoutes({ router, counter: writes === undefined ? counter : { get: () => counter.get(), ...writes } });
+  metricsRoutes({ router, metrics });
 
   app.use(errorHandler(failures));
   app.use(requestMetrics(metrics, logger));

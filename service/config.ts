@@ -3,28 +3,6 @@ import { z } from 'zod';
 import { sentinelConfig, sentinelEnvShape, SentinelConfigError, type SentinelConfig } from './sentinel-config.js';
 import { redactUrl } from './redact.js';
 
-/**
- * The service's whole configuration, read from the environment once at start.
- * Nothing else in the service reads process.env.
- */
-export interface Config {
-  readonly port: number;
-  readonly redisUrl: string;
-  /** From REDIS_PASSWORD or the file named by REDIS_PASSWORD_FILE; undefined when neither is set. */
-  readonly redisPassword: string | undefined;
-  readonly counterKey: string;
-  readonly redisTimeoutMs: number;
-  readonly logLevel: LogLevel;
-  readonly shutdownTimeoutMs: number;
-  readonly maxBodyBytes: number;
-  /** Sentinel mode (REDIS_SENTINELS and friends, see docs/ha.md); absent in standalone mode. */
-  readonly redisSentinel?: SentinelConfig;
-  /** Longest time a client may take to send a whole request (headers and body). */
-  readonly requestTimeoutMs: number;
-  /** Connections served at once; more are closed as they arrive. */
-  readonly maxConnections: number;
-}
-
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
@@ -59,12 +37,11 @@ const redisUrl = z
     message: 'must have no path or a database index as its path, e.g. redis://127.0.0.1:6379/0',
   });
 
-// Each variable is optional in the environment; defaults are applied here, in one place.
-const envSchema = z.object({
+// Each variable is optional in the environment; defaults are applied here, in one place. These
+// become the Config field of their camelCase name (REDIS_TIMEOUT_MS is config.redisTimeoutMs).
+const settings = {
   PORT: integer(1, 65535).default(5000),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-  REDIS_PASSWORD: z.string().min(1, { message: 'must not be empty when set' }).optional(),
-  REDIS_PASSWORD_FILE: z.string().min(1, { message: 'must not be empty when set' }).optional(),
   COUNTER_KEY: z
     .string()
     .min(1, { message: 'must not be empty' })
@@ -74,10 +51,64 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}` }).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   MAX_BODY_BYTES: integer(0, 1_048_576).default(1024),
-  ...sentinelEnvShape,
+  // Longest time a client may take to send a whole request (headers and body).
   REQUEST_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  // Connections served at once; more are closed as they arrive.
   MAX_CONNECTIONS: integer(1, 1_000_000).default(4096),
+};
+
+// Variables that make one field together: the password from either of two sources, and Sentinel
+// mode (docs/ha.md) from four. The transform below combines them.
+const combined = {
+  REDIS_PASSWORD: z.string().min(1, { message: 'must not be empty when set' }).optional(),
+  REDIS_PASSWORD_FILE: z.string().min(1, { message: 'must not be empty when set' }).optional(),
+  ...sentinelEnvShape,
+};
+
+/** The Config field a variable is read into: `REDIS_TIMEOUT_MS` is `redisTimeoutMs`. */
+type FieldName<Variable extends string> = Variable extends `${infer Word}_${infer Rest}`
+  ? `${Lowercase<Word>}${Capitalize<FieldName<Rest>>}`
+  : Lowercase<Variable>;
+
+function fieldName(variable: string): string {
+  return variable.toLowerCase().replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The values of `shape`'s variables, each under its field name. */
+function fields<Variable extends string, Values extends Record<Variable, unknown>>(
+  shape: Record<Variable, unknown>,
+  values: Values,
+): { readonly [V in Variable as FieldName<V>]: Values[V] } {
+  const out: Record<string, unknown> = {};
+  for (const variable in shape) out[fieldName(variable)] = values[variable];
+  // Object keys built at run time carry no types: FieldName is fieldName's rule, spelled for the compiler.
+  return out as { readonly [V in Variable as FieldName<V>]: Values[V] };
+}
+
+const configSchema = z.object({ ...settings, ...combined }).transform((values) => {
+  if (values.REDIS_PASSWORD !== undefined && values.REDIS_PASSWORD_FILE !== undefined) {
+    throw new ConfigError('REDIS_PASSWORD and REDIS_PASSWORD_FILE are both set: set only one');
+  }
+  // From REDIS_PASSWORD or the file named by REDIS_PASSWORD_FILE; undefined when neither is set.
+  const redisPassword =
+    values.REDIS_PASSWORD_FILE !== undefined ? readPasswordFile(values.REDIS_PASSWORD_FILE) : values.REDIS_PASSWORD;
+  let redisSentinel: SentinelConfig | undefined;
+  try {
+    const urlPassword = decodeURIComponent(new URL(values.REDIS_URL).password);
+    redisSentinel = sentinelConfig(values, redisPassword ?? (urlPassword === '' ? undefined : urlPassword));
+  } catch (error) {
+    throw error instanceof SentinelConfigError ? new ConfigError(error.message) : error;
+  }
+  // Absent, not undefined, in standalone mode.
+  const sentinelMode: { readonly redisSentinel?: SentinelConfig } = redisSentinel === undefined ? {} : { redisSentinel };
+  return Object.freeze({ ...fields(settings, values), redisPassword, ...sentinelMode });
 });
+
+/**
+ * The service's whole configuration, read from the environment once at start: what the schema
+ * above makes of it. Nothing else in the service reads process.env.
+ */
+export type Config = z.output<typeof configSchema>;
 
 /** A value as an error message may show it: a URL without its credentials. */
 function shown(name: string, value: unknown): unknown {
@@ -105,11 +136,13 @@ function readPasswordFile(path: string): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, as in most twelve-factor tooling (e.g. `PORT=` in an env file).
   const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
+    Object.keys(configSchema.in.shape)
       .filter((name) => env[name] !== undefined && env[name] !== '')
       .map((name) => [name, env[name]]),
   );
-  const parsed = envSchema.safeParse(present);
+  // The transform runs only once every variable is valid; what it finds (an unreadable password
+  // file, two sources for one password) it throws as a ConfigError of its own.
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
@@ -118,31 +151,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(messages.join('; '));
   }
-  const values = parsed.data;
-  if (values.REDIS_PASSWORD !== undefined && values.REDIS_PASSWORD_FILE !== undefined) {
-    throw new ConfigError('REDIS_PASSWORD and REDIS_PASSWORD_FILE are both set: set only one');
-  }
-  const redisPassword =
-    values.REDIS_PASSWORD_FILE !== undefined ? readPasswordFile(values.REDIS_PASSWORD_FILE) : values.REDIS_PASSWORD;
-  let redisSentinel: SentinelConfig | undefined;
-  try {
-    const urlPassword = decodeURIComponent(new URL(values.REDIS_URL).password);
-    redisSentinel = sentinelConfig(values, redisPassword ?? (urlPassword === '' ? undefined : urlPassword));
-  } catch (error) {
-    throw error instanceof SentinelConfigError ? new ConfigError(error.message) : error;
-  }
-
-  return Object.freeze({
-    port: values.PORT,
-    redisUrl: values.REDIS_URL,
-    redisPassword,
-    counterKey: values.COUNTER_KEY,
-    redisTimeoutMs: values.REDIS_TIMEOUT_MS,
-    logLevel: values.LOG_LEVEL,
-    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
-    maxBodyBytes: values.MAX_BODY_BYTES,
-    ...(redisSentinel === undefined ? {} : { redisSentinel }),
-    requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
-    maxConnections: values.MAX_CONNECTIONS,
-  });
+  return parsed.data;
 }

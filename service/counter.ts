@@ -22,8 +22,18 @@ export function isRedisInteger(value: string): boolean {
   return n >= int64Min && n <= int64Max;
 }
 
-export function createCounter(redis: Redis, key: string, timeoutMs: number, metrics: Metrics): Counter {
-  async function run(command: () => Promise<string | null>): Promise<string | null> {
+/** INCR's and DECR's reply: typed as a number by ioredis, a decimal string with `stringNumbers` (redis.ts). */
+type IntegerReply = number | string;
+
+export interface CounterDeps {
+  readonly redis: Redis;
+  readonly key: string;
+  readonly timeoutMs: number;
+  readonly metrics: Metrics;
+}
+
+export function createCounter({ redis, key, timeoutMs, metrics }: CounterDeps): Counter {
+  async function run<Reply>(command: () => Promise<Reply>): Promise<Reply> {
     try {
       return await withDeadline(command(), timeoutMs);
     } catch (error) {
@@ -43,11 +53,13 @@ export function createCounter(redis: Redis, key: string, timeoutMs: number, metr
       }
       return value;
     },
+    // ioredis types replies by their RESP type and knows nothing of stringNumbers: the string it
+    // really returns passes through String() unchanged, every digit of a count past 2^53 kept.
     async increment() {
-      return String(await run(() => redis.incr(key) as unknown as Promise<string>));
+      return String(await run<IntegerReply>(() => redis.incr(key)));
     },
     async decrement() {
-      return String(await run(() => redis.decr(key) as unknown as Promise<string>));
+      return String(await run<IntegerReply>(() => redis.decr(key)));
     },
   };
 }

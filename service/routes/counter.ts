@@ -13,8 +13,14 @@ function sendCount(ctx: Context, digits: string): void {
   }
 }
 
+export interface CounterRoutesDeps {
+  readonly router: Router;
+  /** In Sentinel mode, its increments and decrements wait for the replicas (replication.ts). */
+  readonly counter: Counter;
+}
+
 /** GET /count, POST /inc, POST /dec: the original service's routes, answered from Redis alone. */
-export function counterRoutes(router: Router, counter: Counter): void {
+export function counterRoutes({ router, counter }: CounterRoutesDeps): void {
   router.get('/count', async (ctx) => sendCount(ctx, await counter.get()));
   router.post('/inc', async (ctx) => sendCount(ctx, await counter.increment()));
   router.post('/dec', async (ctx) => sendCount(ctx, await counter.decrement()));

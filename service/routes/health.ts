@@ -4,13 +4,22 @@ import type { Redis } from '../redis.js';
 import { AppError } from '../errors.js';
 import { withDeadline } from '../deadline.js';
 
+export interface HealthRoutesDeps {
+  readonly router: Router;
+  readonly redis: Redis;
+  /** How long /readyz waits for Redis's answer (REDIS_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** Sentinel mode: ready only while connected to the primary. @default false */
+  readonly requirePrimary?: boolean;
+}
+
 /**
  * GET /ok is liveness and never touches Redis: a Redis outage must not get every API pod
  * restarted. Its body is the original's, which existing probes and clients compare.
  * GET /readyz is readiness: ready only while Redis answers PING within the command timeout
  * (in Sentinel mode: while the Redis it is connected to answers ROLE as the primary).
  */
-export function healthRoutes(router: Router, redis: Redis, timeoutMs: number, requirePrimary = false): void {
+export function healthRoutes({ router, redis, timeoutMs, requirePrimary = false }: HealthRoutesDeps): void {
   // Answered after the event loop has read every request that arrived with this one, so the answers
   // of a busy loop go out together, as the Redis routes' do (one Redis reply settles many requests).
   // Answering in the same turn as the read cost more CPU per request than /count in every Koa server

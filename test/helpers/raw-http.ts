@@ -1,5 +1,9 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import type { Redis } from 'ioredis';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
+import { spawnService, type ServiceProcess } from './service-process.js';
+import { directClient } from './app-server.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -78,4 +82,64 @@ export function parseResponses(text: string): RawResponse[] {
     responses.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.slice(bodyStart, bodyStart + length) });
     rest = rest.slice(bodyStart + length);
   }
+}
+
+/** What each test of a describe that calls rawFixture() gets afresh. */
+export interface RawFixture {
+  /** A private redis-server, without persistence. */
+  readonly redis: RedisServer;
+  /** A client of the test's own on `redis`, for reading what the service wrote. */
+  readonly direct: Redis;
+  /** dist/server.js on `redis`, with `env` on top of REDIS_URL; SIGKILLed after the test. */
+  start(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** A raw connection to `port`, destroyed after the test. */
+  open(port: number): Promise<RawConnection>;
+}
+
+/**
+ * Registers hooks in the calling describe: before each test, a private Redis and a client on it;
+ * after it, every connection, service, client and Redis the test had, closed. `redis` and `direct`
+ * change from test to test, so they are read inside tests, not kept from the describe's body.
+ */
+export function rawFixture(): RawFixture {
+  let redis: RedisServer | undefined;
+  let direct: Redis | undefined;
+  const services: ServiceProcess[] = [];
+  const connections: RawConnection[] = [];
+  const current = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`rawFixture: ${name} exists only while a test runs`);
+    return value;
+  };
+  beforeEach(async () => {
+    redis = await startRedis({ persistent: false });
+    direct = directClient(redis.url);
+  });
+  afterEach(async () => {
+    for (const connection of connections.splice(0)) connection.destroy();
+    // A test that failed while it held Redis paused (SIGSTOP) must not leave it stopped.
+    redis?.resume();
+    await Promise.all(services.splice(0).map((service) => service.stop('SIGKILL')));
+    direct?.disconnect();
+    await redis?.dispose();
+    redis = undefined;
+    direct = undefined;
+  });
+  return {
+    get redis() {
+      return current(redis, 'redis');
+    },
+    get direct() {
+      return current(direct, 'direct');
+    },
+    async start(env = {}) {
+      const service = await spawnService({ REDIS_URL: current(redis, 'redis').url, ...env });
+      services.push(service);
+      return service;
+    },
+    async open(port) {
+      const connection = await RawConnection.open(port);
+      connections.push(connection);
+      return connection;
+    },
+  };
 }

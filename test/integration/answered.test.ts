@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
-import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
-import { directClient } from '../helpers/app-server.js';
-import { RawConnection } from '../helpers/raw-http.js';
+import type { ServiceProcess } from '../helpers/service-process.js';
+import { rawFixture } from '../helpers/raw-http.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const inc = 'POST /inc HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n';
@@ -16,31 +13,8 @@ async function draining(service: ServiceProcess): Promise<void> {
 // "Every request whose command reached Redis gets its own answer": each test compares what Redis
 // counted with what the client was answered.
 describe('answers for applied requests (dist/server.js, raw sockets)', () => {
-  let redis: RedisServer;
-  let direct: Redis;
-  const services: ServiceProcess[] = [];
-  const connections: RawConnection[] = [];
-  const start = async (env: Record<string, string> = {}) => {
-    const service = await spawnService({ REDIS_URL: redis.url, ...env });
-    services.push(service);
-    return service;
-  };
-  const open = async (port: number) => {
-    const connection = await RawConnection.open(port);
-    connections.push(connection);
-    return connection;
-  };
-  beforeEach(async () => {
-    redis = await startRedis({ persistent: false });
-    direct = directClient(redis.url);
-  });
-  afterEach(async () => {
-    for (const connection of connections.splice(0)) connection.destroy();
-    redis.resume();
-    await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
-    direct.disconnect();
-    await redis.dispose();
-  });
+  const raw = rawFixture();
+  const { start, open } = raw;
 
   describe('pipelined requests at shutdown', () => {
     it('answers every increment it applies when 10 are pipelined after SIGTERM', async () => {
@@ -55,7 +29,7 @@ describe('answers for applied requests (dist/server.js, raw sockets)', () => {
       expect(answers.length).to.be.at.least(1);
       expect(answers.map((a) => [a.status, a.body])).to.deep.equal(answers.map((_, i) => [200, String(i + 1)]));
       expect(answers.at(-1)?.headers.connection).to.equal('close');
-      expect(await direct.get('count')).to.equal(String(answers.length));
+      expect(await raw.direct.get('count')).to.equal(String(answers.length));
       expect(await service.exited()).to.equal(0);
     });
 
@@ -63,17 +37,17 @@ describe('answers for applied requests (dist/server.js, raw sockets)', () => {
       const service = await start({ REDIS_TIMEOUT_MS: '5000' });
       const client = await open(service.port);
       // Redis paused: the 10 commands are in flight when the signal arrives.
-      redis.pause();
+      raw.redis.pause();
       client.write(inc.repeat(10));
       await sleep(300);
       service.child.kill('SIGTERM');
       await draining(service);
-      redis.resume();
+      raw.redis.resume();
       const answers = await client.all();
       expect(answers.map((a) => [a.status, a.body])).to.deep.equal(Array.from({ length: 10 }, (_, i) => [200, String(i + 1)]));
       expect(answers.slice(0, -1).every((a) => a.headers.connection === 'keep-alive')).to.equal(true);
       expect(answers.at(-1)?.headers.connection).to.equal('close');
-      expect(await direct.get('count')).to.equal('10');
+      expect(await raw.direct.get('count')).to.equal('10');
       expect(await service.exited()).to.equal(0);
     });
   });
@@ -92,7 +66,7 @@ describe('answers for applied requests (dist/server.js, raw sockets)', () => {
         expect(answers.map((a) => [a.status, a.body])).to.deep.equal([[200, '1']]);
         expect(client.text()).not.to.match(/400 Bad Request/);
         await sleep(100);
-        expect(await direct.get('count')).to.equal('1');
+        expect(await raw.direct.get('count')).to.equal('1');
       });
     }
   });

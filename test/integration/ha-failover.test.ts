@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { startApp, type TestApp } from '../helpers/app-server.js';
-import { startReplicationGroup, type ReplicationGroup } from '../../hack/lib/redis-sentinel.js';
+import type { TestApp } from '../helpers/app-server.js';
+import { sentinelApp, type SentinelApp } from '../helpers/sentinel-app.js';
+import type { ReplicationGroup } from '../../hack/lib/redis-sentinel.js';
 import { fixedReplicaCount, noWait, promotableInSync, type DurabilityPolicy } from '../../service/group-commit.js';
 import type { ReplicationOptions } from '../../service/replication.js';
 
@@ -80,23 +81,15 @@ const concurrency = 16;
 
 describe('Sentinel mode under load (real redis-server primary, 2 replicas, 3 Sentinels)', function () {
   this.timeout(60_000);
-  let group: ReplicationGroup | undefined;
-  let app: TestApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    await group?.dispose();
-    app = undefined;
-    group = undefined;
-  });
+  const startGroup = sentinelApp();
 
-  async function start(priorities: number[], options: ReplicationOptions): Promise<{ group: ReplicationGroup; app: TestApp }> {
-    group = await startReplicationGroup({ priorities });
-    app = await startApp(
-      { REDIS_SENTINELS: group.sentinelList, REDIS_SENTINEL_MASTER: group.masterName, REDIS_PASSWORD: group.password, REDIS_TIMEOUT_MS: '1000' },
-      options,
-    );
-    await firstReady(app, 5000);
-    return { group, app };
+  async function start(priorities: number[], replication: ReplicationOptions): Promise<SentinelApp> {
+    const started = await startGroup(priorities, {
+      env: (group) => ({ REDIS_SENTINEL_MASTER: group.masterName, REDIS_TIMEOUT_MS: '1000' }),
+      replication,
+    });
+    await firstReady(started.app, 5000);
+    return started;
   }
 
   // (a) A replica is SIGKILLed and, 1.5 s later, started again.

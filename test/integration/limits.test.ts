@@ -1,39 +1,13 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
-import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
-import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
-import { directClient } from '../helpers/app-server.js';
-import { RawConnection } from '../helpers/raw-http.js';
+import { rawFixture } from '../helpers/raw-http.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A POST /inc whose announced body never comes. */
 const bodyless = 'POST /inc HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n';
 
 describe('limits on clients (dist/server.js, raw sockets)', () => {
-  let redis: RedisServer;
-  let direct: Redis;
-  const services: ServiceProcess[] = [];
-  const connections: RawConnection[] = [];
-  const start = async (env: Record<string, string> = {}) => {
-    const service = await spawnService({ REDIS_URL: redis.url, ...env });
-    services.push(service);
-    return service;
-  };
-  const open = async (port: number) => {
-    const connection = await RawConnection.open(port);
-    connections.push(connection);
-    return connection;
-  };
-  beforeEach(async () => {
-    redis = await startRedis({ persistent: false });
-    direct = directClient(redis.url);
-  });
-  afterEach(async () => {
-    for (const connection of connections.splice(0)) connection.destroy();
-    await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
-    direct.disconnect();
-    await redis.dispose();
-  });
+  const raw = rawFixture();
+  const { start, open } = raw;
 
   describe('REQUEST_TIMEOUT_MS', () => {
     it('answers 408 to a request whose body does not arrive in time, and counts nothing', async () => {
@@ -42,7 +16,7 @@ describe('limits on clients (dist/server.js, raw sockets)', () => {
       client.write(bodyless);
       const answers = await client.all();
       expect(answers.map((a) => a.status)).to.deep.equal([408]);
-      expect(await direct.get('count')).to.equal(null);
+      expect(await raw.direct.get('count')).to.equal(null);
     });
   });
 
@@ -57,7 +31,7 @@ describe('limits on clients (dist/server.js, raw sockets)', () => {
       expect(await service.exited()).to.equal(0);
       await client.closed;
       expect(client.text()).to.equal('');
-      expect(await direct.get('count')).to.equal(null);
+      expect(await raw.direct.get('count')).to.equal(null);
     });
   });
 
@@ -74,7 +48,7 @@ describe('limits on clients (dist/server.js, raw sockets)', () => {
       extra.write('POST /inc HTTP/1.1\r\nHost: t\r\n\r\n');
       await extra.closed;
       expect(extra.text()).to.equal('');
-      expect(await direct.get('count')).to.equal(null);
+      expect(await raw.direct.get('count')).to.equal(null);
       // Once a held connection closes (the server sees it shortly after), a new one is served.
       held[0]?.destroy();
       let answer;

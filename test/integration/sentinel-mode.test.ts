@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { startApp, type TestApp } from '../helpers/app-server.js';
-import { startReplicationGroup, type ReplicationGroup } from '../../hack/lib/redis-sentinel.js';
+import { sentinelApp } from '../helpers/sentinel-app.js';
 
 async function post(url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
   const res = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' } });
@@ -14,21 +13,7 @@ function sleep(ms: number): Promise<void> {
 
 describe('Sentinel mode (REDIS_SENTINELS)', function () {
   this.timeout(40_000);
-  let group: ReplicationGroup | undefined;
-  let app: TestApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    await group?.dispose();
-    app = undefined;
-    group = undefined;
-  });
-
-  async function start(priorities: number[]): Promise<{ group: ReplicationGroup; app: TestApp }> {
-    group = await startReplicationGroup({ priorities });
-    // The Sentinels get the Redis password: REDIS_SENTINEL_PASSWORD's default.
-    app = await startApp({ REDIS_SENTINELS: group.sentinelList, REDIS_PASSWORD: group.password });
-    return { group, app };
-  }
+  const start = sentinelApp();
 
   it('serves every route from the primary the Sentinels name, and is ready', async () => {
     const { app } = await start([100, 100]);
