@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Stage-3 checks: the users' flows and faults, on the cluster with a node (hack/cluster/up.sh, node-up.sh):
+# The users' flows and faults, on the cluster with a node (hack/cluster/up.sh, node-up.sh):
 #
-#   test/cluster/user-flows.sh [upgrade] [redis-delete] [networkpolicy] [skaffold] [skaffold-cdk8s] [skaffold-dev]
-#                                                                        default: all six, in this order
+#   test/cluster/user-flows.sh [upgrade] [redis-delete] [networkpolicy] [api-networkpolicy] [skaffold] [skaffold-cdk8s]
+#                              [skaffold-dev]     default: all seven, in this order
 #
 #   skaffold        `skaffold run` builds both images, pushes them to the node's registry (skaffold pushes for any
 #                   cluster that is not kind/minikube) and deploys the chart with Helm into namespace reas (labelled
@@ -24,6 +24,9 @@
 #                   an admitted client gets no connection to Redis but reaches the API; a pod with the API's labels
 #                   gets Redis' answer; with the policy deleted, the first pod reaches Redis too (so the policy, not
 #                   the network, stopped it)
+#   api-networkpolicy  the API's NetworkPolicy: a pod under it (the API's labels) reaches Redis but not the API's
+#                   port (egress: Redis and DNS only); with api.networkPolicy.ingressFrom narrowed to a label, a pod
+#                   without it is refused, a pod with it gets 200, and the API pods stay Ready (kubelet probes pass)
 #
 # The order matters on this node: skaffold's build of `reas` is the same image (same ID) as the reas:0.1.0 that
 # node-up.sh imported, and containerd 1.6's CRI image store, once it pulls an image whose ID it already has under
@@ -351,9 +354,35 @@ networkpolicy() {
   kubectl get networkpolicy -n reas-s3 reas-redis >/dev/null
 }
 
+# The API's own NetworkPolicy: its egress reaches Redis and DNS only, and a narrowed ingress admits only the peers
+# named in api.networkPolicy.ingressFrom. A pod with the API's labels is under that policy, as the API pods are.
+api_networkpolicy() {
+  s3_release
+  kubectl get networkpolicy -n reas-s3 reas-api >/dev/null
+  probe api-egress '{app.kubernetes.io/name: api, app.kubernetes.io/instance: reas}' reas-api:5000 reas-redis:6379
+  grep -Eqx 'reas-api:5000 (timeout|error ECONNREFUSED|error EHOSTUNREACH)' "$work/probe-api-egress" \
+    || { echo "a pod under the API's policy reached something other than Redis and DNS (the API on :5000)"; return 1; }
+  grep -q '^reas-redis:6379 reply -NOAUTH' "$work/probe-api-egress" || { echo "a pod under the API's policy did not reach Redis"; return 1; }
+  helm upgrade reas "$repo" -n reas-s3 --reuse-values --wait --timeout "${wait_s}s" \
+    --set-json 'api.networkPolicy.ingressFrom=[{"podSelector":{"matchLabels":{"reas.example/client":"yes"}}}]' >/dev/null
+  # The policy controller applies a changed policy a moment after the upgrade: up to three probe pods, until refused.
+  local try
+  for try in 1 2 3; do
+    probe api-outsider '{app.kubernetes.io/name: intruder, app.kubernetes.io/instance: reas}' reas-api:5000
+    ! grep -Eqx 'reas-api:5000 (timeout|error ECONNREFUSED|error EHOSTUNREACH)' "$work/probe-api-outsider" || break
+    [ "$try" -lt 3 ] || { echo "with ingress narrowed, a pod outside ingressFrom still reached the API"; return 1; }
+  done
+  probe api-client '{app.kubernetes.io/name: client, app.kubernetes.io/instance: reas, reas.example/client: "yes"}' reas-api:5000
+  grep -qx 'reas-api:5000 reply HTTP/1.1 200 OK' "$work/probe-api-client" \
+    || { echo "with ingress narrowed, a pod named in ingressFrom could not reach the API (or the API pods went unready)"; return 1; }
+  kubectl wait --for=condition=Ready pod -n reas-s3 -l app.kubernetes.io/name=api --timeout=30s >/dev/null \
+    || { echo "the API pods are not Ready under the narrowed policy: the kubelet's probes were refused"; return 1; }
+  helm upgrade reas "$repo" -n reas-s3 --reuse-values --wait --timeout "${wait_s}s" --set-json 'api.networkPolicy.ingressFrom=[]' >/dev/null
+}
+
 start_dockerd_if_needed
 selected=("$@")
-[ ${#selected[@]} -gt 0 ] || selected=(upgrade redis-delete networkpolicy skaffold skaffold-cdk8s skaffold-dev)
+[ ${#selected[@]} -gt 0 ] || selected=(upgrade redis-delete networkpolicy api-networkpolicy skaffold skaffold-cdk8s skaffold-dev)
 for s in "${selected[@]}"; do
   ctx_ns=reas-s3
   case "$s" in skaffold*) ctx_ns=reas ;; esac
@@ -364,7 +393,8 @@ for s in "${selected[@]}"; do
     upgrade) check "helm upgrade to a new image under load: zero failed requests, every increment counted once" upgrade ;;
     redis-delete) check "deleting the Redis pod keeps every acknowledged increment" redis_delete ;;
     networkpolicy) check "the Redis NetworkPolicy is enforced: only admitted clients reach Redis" networkpolicy ;;
-    *) die "unknown check '$s' (upgrade, redis-delete, networkpolicy, skaffold, skaffold-cdk8s, skaffold-dev)" ;;
+    api-networkpolicy) check "the API NetworkPolicy is enforced: egress to Redis and DNS only; a narrowed ingress admits only its peers" api_networkpolicy ;;
+    *) die "unknown check '$s' (upgrade, redis-delete, networkpolicy, api-networkpolicy, skaffold, skaffold-cdk8s, skaffold-dev)" ;;
   esac
 done
 report
