@@ -1,14 +1,6 @@
-{{/*
-`<release>-redis`, at most 52 characters (the release part is cut, the suffix kept): a StatefulSet's pods carry
-a controller-revision-hash label made of its name plus an 11-character suffix, and label values stop at 63. charts/api (api.redisFullname) and the cdk8s
-app compute the same name from the release name alone.
-*/}}
+{{/* The names of every component are defined once, in _names.tpl (a link to the umbrella's templates/_names.tpl). */}}
 {{- define "redis.fullname" -}}
-{{- printf "%s-redis" (.Release.Name | trunc 46 | trimSuffix "-") -}}
-{{- end }}
-
-{{- define "redis.headlessName" -}}
-{{- printf "%s-headless" (include "redis.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "reas.names.redis" . -}}
 {{- end }}
 
 {{- define "redis.chart" -}}
@@ -112,7 +104,7 @@ global between subcharts.
 {{- define "redis.nodes" -}}
 {{- $names := list -}}
 {{- range $i := until 3 -}}
-{{- $names = append $names (printf "%s-%d.%s.%s.svc.%s" (include "redis.fullname" $) $i (include "redis.headlessName" $) $.Release.Namespace $.Values.clusterDomain) -}}
+{{- $names = append $names (printf "%s-%d.%s.%s.svc.%s" (include "redis.fullname" $) $i (include "reas.names.redisHeadless" $) $.Release.Namespace $.Values.clusterDomain) -}}
 {{- end -}}
 {{- join " " $names -}}
 {{- end }}
