@@ -1,8 +1,7 @@
 /**
  * What the standalone Redis (redis.ts, cdk8s-plus) and the replication mode (redis-replication.ts, typed L1 objects)
  * deploy alike: the labels, redis.conf's common part, the authenticated probes, the password volume and the default
- * clients. One place, so the two architectures cannot drift apart (nor from the chart's, whose switch keeps pod 0's
- * data).
+ * clients. One place, so switching architectures changes only what replication adds, as in the chart.
  */
 import type * as kplus from 'cdk8s-plus-27';
 import { selectorLabels, standardLabels } from './labels.js';
