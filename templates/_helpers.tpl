@@ -1,16 +1,11 @@
-{{/* `<release>-<component>` names, as in the subcharts; see charts/api/templates/_helpers.tpl. */}}
+{{/* `<release>-test`; the names the subcharts' objects carry are in _names.tpl. */}}
 {{- define "reas.testName" -}}
 {{- printf "%s-test" .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- end }}
 
-{{/* The api subchart's fullname (api.fullnameOverride, else `<release>-api`): the test Pod and NOTES use it. */}}
+{{/* The api subchart's fullname as it computes it (api.fullnameOverride counts): the test Pod and NOTES use it. */}}
 {{- define "reas.apiName" -}}
-{{- dig "fullnameOverride" "" (.Values.api | default dict) | default (printf "%s-api" .Release.Name) | trunc 63 | trimSuffix "-" -}}
-{{- end }}
-
-{{/* Same rule as charts/redis (redis.fullname). */}}
-{{- define "reas.redisName" -}}
-{{- printf "%s-redis" (.Release.Name | trunc 46 | trimSuffix "-") -}}
+{{- include "reas.names.api" (list . (dig "fullnameOverride" "" (.Values.api | default dict))) -}}
 {{- end }}
 
 {{- define "reas.chart" -}}

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { API, containerResources, imageRef, type ProbeValues } from './chart-defaults.js';
 import { names, selectorLabels, standardLabels } from './labels.js';
 import { RESTRICTED_CONTAINER, addPatchAfterTypedSerialization, addPodSpecPatches, namedPortService } from './pod-extras.js';
 import type { RedisPasswordSecret } from './redis.js';
@@ -9,11 +10,11 @@ const k8s = kplus.k8s;
 
 /** Mirrors the chart's `api.autoscaling` values. */
 export interface ApiAutoscaling {
-  /** Minimum replicas. @default 2 */
+  /** Minimum replicas. @default `api.autoscaling.minReplicas` */
   readonly minReplicas?: number;
-  /** Maximum replicas. @default 6 */
+  /** Maximum replicas. @default `api.autoscaling.maxReplicas` */
   readonly maxReplicas?: number;
-  /** Target average CPU utilisation, percent of the request. @default 75 */
+  /** Target average CPU utilisation, percent of the request. @default `api.autoscaling.targetCPUUtilizationPercentage` */
   readonly targetCpuUtilizationPercentage?: number;
 }
 
@@ -22,9 +23,9 @@ export interface ApiProps {
   readonly release: string;
   /** Application version: the app.kubernetes.io/version label and the default image tag. */
   readonly version: string;
-  /** API image. @default `reas:<version>` */
+  /** API image. @default `<api.image.repository>:<version>` */
   readonly image?: string;
-  /** Replicas when autoscaling is off. @default 2 (one can drain while the other serves) */
+  /** Replicas when autoscaling is off. @default `api.replicaCount` */
   readonly replicas?: number;
   /** Redis URL without credentials, e.g. the Redis construct's `url` or an external one. */
   readonly redisUrl: string;
@@ -35,25 +36,25 @@ export interface ApiProps {
    * for the primary (master name REDIS_SENTINEL_MASTER, `mymaster`). @default none (standalone)
    */
   readonly redisSentinels?: string;
-  /** Seconds the preStop hook sleeps before SIGTERM; 0 = no hook. @default 5 */
+  /** Seconds the preStop hook sleeps before SIGTERM; 0 = no hook. @default `api.preStopSleepSeconds` */
   readonly preStopSleepSeconds?: number;
-  /** Redis key of the counter. @default 'count' */
+  /** Redis key of the counter. @default `api.config.counterKey` */
   readonly counterKey?: string;
-  /** Log level. @default 'info' */
+  /** Log level. @default `api.config.logLevel` */
   readonly logLevel?: string;
   /** HorizontalPodAutoscaler on CPU; undefined = none (the chart's `autoscaling.enabled: false`). @default none */
   readonly autoscaling?: ApiAutoscaling;
-  /** Longest request body in bytes (MAX_BODY_BYTES; the chart's `config.maxBodyBytes`). @default 1024 */
+  /** Longest request body in bytes (MAX_BODY_BYTES). @default `api.config.maxBodyBytes` */
   readonly maxBodyBytes?: number;
   /** PriorityClass of the pods (the chart's `priorityClassName`); undefined = the cluster's default. @default none */
   readonly priorityClassName?: string;
   /**
    * Isolate the API pods with a NetworkPolicy (the chart's `networkPolicy.enabled`): ingress on `http` from anyone,
    * egress to DNS and to Redis only (the bundled Redis pods of the release, or any address on the external URL's port).
-   * @default true
+   * @default `api.networkPolicy.enabled`
    */
   readonly networkPolicy?: boolean;
-  /** PodDisruptionBudget maxUnavailable; undefined = no PDB (ReasChart passes the chart's 1). @default no PDB */
+  /** PodDisruptionBudget maxUnavailable; undefined = no PDB (ReasChart passes `api.podDisruptionBudget.maxUnavailable`). @default no PDB */
   readonly pdbMaxUnavailable?: number | undefined;
 }
 
@@ -61,6 +62,7 @@ export interface ApiProps {
 const SECRET_DIR = '/var/run/secrets/reas';
 /** The file name is fixed whatever the Secret's key, so REDIS_PASSWORD_FILE is the same for every Secret. */
 const PASSWORD_FILE = 'redis-password';
+/** The container port, fixed in the chart's Deployment as well; the Service's port is `api.service.port`. */
 const PORT = 5000;
 
 /**
@@ -70,7 +72,7 @@ export class Api extends Construct {
   /** Name of the Service. */
   public readonly serviceName: string;
   /** Port of the Service. */
-  public readonly port: number = PORT;
+  public readonly port: number = API.service.port;
   /** In-cluster base URL of the API, e.g. for the test Job. */
   public readonly url: string;
   /** The Deployment. */
@@ -82,28 +84,36 @@ export class Api extends Construct {
     const labels = standardLabels({ name: 'api', instance: props.release, version: props.version, component: 'api' });
     const selector = selectorLabels({ name: 'api', instance: props.release });
     this.serviceName = name;
-    this.url = `http://${name}:${PORT}`;
+    this.url = `http://${name}:${this.port}`;
 
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', { metadata: { name, labels }, automountToken: false });
 
-    const httpProbe = (path: string, period: number, failures: number) =>
-      kplus.Probe.fromHttpGet(path, { port: PORT, periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(2), failureThreshold: failures });
+    const httpProbe = (path: string, probe: ProbeValues) =>
+      kplus.Probe.fromHttpGet(path, {
+        port: PORT,
+        periodSeconds: Duration.seconds(probe.periodSeconds),
+        timeoutSeconds: Duration.seconds(probe.timeoutSeconds),
+        failureThreshold: probe.failureThreshold,
+      });
     const env = (value: string) => kplus.EnvValue.fromValue(value);
     const deployment = new kplus.Deployment(this, 'deployment', {
       metadata: { name, labels },
-      replicas: props.replicas ?? 2,
+      replicas: props.replicas ?? API.replicaCount,
       // Surge one, never drop below the desired count: a one-node laptop cluster keeps serving during a roll out.
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(API.strategy.maxSurge),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(API.strategy.maxUnavailable),
+      }),
       select: false,
       podMetadata: { labels },
       serviceAccount,
       automountServiceAccountToken: false,
-      terminationGracePeriod: Duration.seconds(30),
-      securityContext: { ensureNonRoot: true, user: 10001, group: 10001, fsGroup: 10001 },
+      terminationGracePeriod: Duration.seconds(API.terminationGracePeriodSeconds),
+      securityContext: { ensureNonRoot: true, user: API.podSecurityContext.runAsUser, group: API.podSecurityContext.runAsGroup, fsGroup: API.podSecurityContext.fsGroup },
       containers: [
         {
           name: 'api',
-          image: props.image ?? `reas:${props.version}`,
+          image: props.image ?? imageRef(API.image, props.version),
           // Images loaded into kind/minikube must be used as they are: no pull when the tag is present.
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           ports: [{ name: 'http', number: PORT, protocol: kplus.Protocol.TCP }],
@@ -112,19 +122,18 @@ export class Api extends Construct {
             REDIS_URL: env(props.redisUrl),
             ...(props.redisPasswordSecret ? { REDIS_PASSWORD_FILE: env(`${SECRET_DIR}/${PASSWORD_FILE}`) } : {}),
             ...(props.redisSentinels ? { REDIS_SENTINELS: env(props.redisSentinels), REDIS_SENTINEL_MASTER: env('mymaster') } : {}),
-            COUNTER_KEY: env(props.counterKey ?? 'count'),
-            REDIS_TIMEOUT_MS: env('1000'),
-            SHUTDOWN_TIMEOUT_MS: env('10000'),
-            REQUEST_TIMEOUT_MS: env('10000'),
-            MAX_CONNECTIONS: env('4096'),
-            LOG_LEVEL: env(props.logLevel ?? 'info'),
-            MAX_BODY_BYTES: env(String(props.maxBodyBytes ?? 1024)),
+            COUNTER_KEY: env(props.counterKey ?? API.config.counterKey),
+            REDIS_TIMEOUT_MS: env(String(API.config.redisTimeoutMs)),
+            SHUTDOWN_TIMEOUT_MS: env(String(API.config.shutdownTimeoutMs)),
+            REQUEST_TIMEOUT_MS: env(String(API.config.requestTimeoutMs)),
+            MAX_CONNECTIONS: env(String(API.config.maxConnections)),
+            LOG_LEVEL: env(props.logLevel ?? API.config.logLevel),
+            MAX_BODY_BYTES: env(String(props.maxBodyBytes ?? API.config.maxBodyBytes)),
           },
-          startup: httpProbe('/ok', 1, 60),
-          liveness: httpProbe('/ok', 10, 3),
-          readiness: httpProbe('/readyz', 5, 2),
-          // Laptop-sized: Node idles near 60 MiB; no CPU limit, so no throttling of the event loop on a busy node.
-          resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },
+          startup: httpProbe('/ok', API.startupProbe),
+          liveness: httpProbe('/ok', API.livenessProbe),
+          readiness: httpProbe('/readyz', API.readinessProbe),
+          resources: containerResources(API.resources),
           securityContext: RESTRICTED_CONTAINER,
         },
       ],
@@ -154,8 +163,8 @@ export class Api extends Construct {
     const spread = ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) =>
       k8s.toJson_TopologySpreadConstraint({
         topologyKey,
-        maxSkew: 1,
-        whenUnsatisfiable: 'ScheduleAnyway',
+        maxSkew: API.topologySpread.maxSkew,
+        whenUnsatisfiable: API.topologySpread.whenUnsatisfiable,
         labelSelector: { matchLabels: selector },
         matchLabelKeys: ['pod-template-hash'],
       }),
@@ -171,14 +180,14 @@ export class Api extends Construct {
 
     // Endpoints drop a terminating pod asynchronously; sleeping before SIGTERM lets in-flight routing settle. The
     // `sleep` action (Kubernetes 1.30+) is newer than cdk8s-plus-27's types.
-    const preStopSleep = props.preStopSleepSeconds ?? 5;
+    const preStopSleep = props.preStopSleepSeconds ?? API.preStopSleepSeconds;
     if (preStopSleep > 0) {
       addPatchAfterTypedSerialization(object, JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStopSleep } } }));
     }
 
-    namedPortService(this, 'service', { name, labels, selector, portName: 'http', port: PORT });
+    namedPortService(this, 'service', { name, labels, selector, portName: 'http', port: this.port });
 
-    if (props.networkPolicy ?? true) {
+    if (props.networkPolicy ?? API.networkPolicy.enabled) {
       const redis = new URL(props.redisUrl);
       const bundled = props.redisUrl.startsWith(`redis://${names.redis(props.release)}:`);
       const tcp = (port: number) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
@@ -213,12 +222,12 @@ export class Api extends Construct {
         metadata: { name, labels },
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-          minReplicas: props.autoscaling.minReplicas ?? 2,
-          maxReplicas: props.autoscaling.maxReplicas ?? 6,
+          minReplicas: props.autoscaling.minReplicas ?? API.autoscaling.minReplicas,
+          maxReplicas: props.autoscaling.maxReplicas ?? API.autoscaling.maxReplicas,
           metrics: [
             {
               type: 'Resource',
-              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilizationPercentage ?? 75 } },
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilizationPercentage ?? API.autoscaling.targetCPUUtilizationPercentage } },
             },
           ],
         },

@@ -40,11 +40,15 @@ export function truncName(name: string, max = 63): string {
   return name.slice(0, max).replace(/-+$/, '');
 }
 
-/** Names as the chart derives them from the release (so the two renderers agree for any release name). */
+/**
+ * Every object name, as the chart derives it from the release (templates/_names.tpl): defined here once, so the two
+ * renderers agree for any release name.
+ */
+// At most 46 characters of the release: the StatefulSet's name must leave room for its revision-hash label.
+const redisName = (release: string) => `${truncName(release, 46)}-redis`;
 export const names = {
   api: (release: string) => truncName(`${release}-api`),
   test: (release: string) => truncName(`${release}-test`),
-  // At most 46 characters of the release: the StatefulSet's name must leave room for its revision-hash label.
-  redis: (release: string) => `${truncName(release, 46)}-redis`,
-  redisHeadless: (release: string) => truncName(`${truncName(release, 46)}-redis-headless`),
+  redis: redisName,
+  redisHeadless: (release: string) => truncName(`${redisName(release)}-headless`),
 };

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Api, type ApiAutoscaling } from './api.js';
+import { API } from './chart-defaults.js';
 import { Redis, type RedisPasswordSecret, type RedisPersistence } from './redis.js';
 import { RedisReplication, type RedisSentinelSettings } from './redis-replication.js';
 
@@ -20,23 +21,23 @@ export interface ReasChartProps {
   readonly namespace?: string;
   /** Application version (Chart appVersion): image tags and the version label. @default '0.1.0' */
   readonly version?: string;
-  /** API image. @default `reas:<version>` */
+  /** API image. @default `<api.image.repository>:<version>` */
   readonly apiImage?: string;
-  /** API replicas (`api.replicaCount`). @default 2 */
+  /** API replicas. @default `api.replicaCount` */
   readonly apiReplicas?: number;
   /** API autoscaling (`api.autoscaling`); undefined = off. @default off */
   readonly apiAutoscaling?: ApiAutoscaling;
-  /** Longest API request body in bytes (`api.config.maxBodyBytes`). @default 1024 */
+  /** Longest API request body in bytes. @default `api.config.maxBodyBytes` */
   readonly apiMaxBodyBytes?: number;
   /** PriorityClass of the API pods (`api.priorityClassName`). @default none */
   readonly apiPriorityClassName?: string;
-  /** Redis image (`redis.image`). @default 'redis:7.4.2-bookworm' */
+  /** Redis image. @default `<redis.image.repository>:<redis.image.tag>` */
   readonly redisImage?: string;
-  /** Port of the Redis Service, which the API connects to (`global.redis.service.port`). @default 6379 */
+  /** Port of the Redis Service, which the API connects to (`global.redis.service.port`). @default `redis.service.port` */
   readonly redisServicePort?: number;
-  /** Redis persistence (`redis.persistence`). @default enabled, 1Gi */
+  /** Redis persistence. @default `redis.persistence` */
   readonly redisPersistence?: RedisPersistence;
-  /** Redis password Secret; must exist in the namespace (see README). @default `<release>-redis` / 'redis-password' */
+  /** Redis password Secret; must exist in the namespace (see README). @default `<release>-redis` / `redis.auth.existingSecretPasswordKey` */
   readonly redisPasswordSecret?: RedisPasswordSecret;
   /** Use this Redis instead of deploying one (`global.externalRedis`). @default deploy Redis */
   readonly externalRedis?: ExternalRedis;
@@ -45,7 +46,7 @@ export interface ReasChartProps {
    * the Sentinels): the chart's `global.redis.architecture`, see docs/ha.md. @default 'standalone'
    */
   readonly redisArchitecture?: 'standalone' | 'replication';
-  /** Sentinel settings in replication mode (`redis.sentinel`). @default quorum 2, down after 5000 ms, failover timeout 60000 ms */
+  /** Sentinel settings in replication mode. @default `redis.sentinel` */
   readonly redisSentinel?: RedisSentinelSettings;
 }
 
@@ -103,7 +104,7 @@ export class ReasChart extends Chart {
       redisUrl,
       ...(passwordSecret ? { redisPasswordSecret: passwordSecret } : {}),
       ...(redisSentinels ? { redisSentinels } : {}),
-      pdbMaxUnavailable: 1,
+      pdbMaxUnavailable: API.podDisruptionBudget.maxUnavailable,
     });
   }
 }

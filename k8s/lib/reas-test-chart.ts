@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { API } from './chart-defaults.js';
 import { names } from './labels.js';
 import { TestPod } from './test-pod.js';
 
@@ -10,7 +11,7 @@ export interface ReasTestChartProps {
   readonly namespace?: string;
   /** Application version: test image tag and version label. @default '0.1.0' */
   readonly version?: string;
-  /** Test image. @default `reas-test:<version>` */
+  /** Test image. @default `<test.image.repository>:<version>` */
   readonly testImage?: string;
 }
 
@@ -28,7 +29,7 @@ export class ReasTestChart extends Chart {
       release,
       version: props.version ?? '0.1.0',
       ...(props.testImage ? { image: props.testImage } : {}),
-      baseUrl: `http://${names.api(release)}:5000`,
+      baseUrl: `http://${names.api(release)}:${API.service.port}`,
     });
   }
 }

@@ -1,8 +1,20 @@
 import { readFileSync } from 'node:fs';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { names, selectorLabels, standardLabels } from './labels.js';
+import { REDIS, resourceRequirements, type ProbeValues } from './chart-defaults.js';
+import { names } from './labels.js';
 import { contentChecksum } from './pod-extras.js';
+import {
+  PASSWORD_FILE,
+  PROBE_TIMINGS,
+  REDIS_PORT,
+  clientPeers,
+  passwordVolume,
+  persistenceWithDefaults,
+  probeCommands,
+  redisConfHead,
+  redisIdentity,
+} from './redis-pod.js';
 import type { RedisClient, RedisPasswordSecret, RedisPersistence } from './redis.js';
 
 const k8s = kplus.k8s;
@@ -11,7 +23,6 @@ const k8s = kplus.k8s;
 export const SENTINEL_MASTER_SET = 'mymaster';
 /** Redis pods, one primary and two replicas, each with a Sentinel. */
 const NODES = 3;
-const REDIS_PORT = 6379;
 const SENTINEL_PORT = 26379;
 const SECRET_DIR = '/var/run/secrets/reas';
 /** The scripts live with the chart (charts/redis/files), so both renderers ship the same bytes. */
@@ -19,11 +30,11 @@ const SCRIPTS = ['ha-common.sh', 'start-redis.sh', 'start-sentinel.sh', 'pre-sto
 
 /** Mirrors the chart's `redis.sentinel` values. */
 export interface RedisSentinelSettings {
-  /** Sentinels that must find the primary unreachable before a failover (1-3). @default 2 */
+  /** Sentinels that must find the primary unreachable before a failover (1-3). @default `redis.sentinel.quorum` */
   readonly quorum?: number;
-  /** How long the primary must be unreachable before a Sentinel considers it down. @default 5000 */
+  /** How long the primary must be unreachable before a Sentinel considers it down. @default `redis.sentinel.downAfterMilliseconds` */
   readonly downAfterMilliseconds?: number;
-  /** Bound of one failover, in ms; a failed one is retried after twice this. @default 60000 */
+  /** Bound of one failover, in ms; a failed one is retried after twice this. @default `redis.sentinel.failoverTimeout` */
   readonly failoverTimeout?: number;
 }
 
@@ -32,25 +43,25 @@ export interface RedisReplicationProps {
   readonly release: string;
   /** Namespace the pods' DNS names are in (the Sentinels announce them). */
   readonly namespace: string;
-  /** Redis image; its redis-server also runs the Sentinels. @default 'redis:7.4.2-bookworm' (uid 999 inside) */
+  /** Redis image; its redis-server also runs the Sentinels. @default `<redis.image.repository>:<redis.image.tag>` */
   readonly image?: string;
   /** The Secret holding the password of Redis and the Sentinels. @default { name: `<release>-redis`, key: 'redis-password' } */
   readonly passwordSecret?: RedisPasswordSecret;
-  /** Persistence of each pod's /data. @default enabled, 1Gi, ReadWriteOnce, default StorageClass */
+  /** Persistence of each pod's /data. @default `redis.persistence` */
   readonly persistence?: RedisPersistence;
-  /** redis.conf `appendfsync`. @default 'everysec' */
+  /** redis.conf `appendfsync`. @default `redis.config.appendfsync` */
   readonly appendfsync?: 'always' | 'everysec' | 'no';
-  /** redis.conf `maxmemory`. @default '0' */
+  /** redis.conf `maxmemory`. @default `redis.config.maxmemory` */
   readonly maxmemory?: string;
-  /** Sentinel settings. @default quorum 2, down after 5000 ms, failover timeout 60000 ms */
+  /** Sentinel settings. @default `redis.sentinel` */
   readonly sentinel?: RedisSentinelSettings;
-  /** `hard` requires one node per Redis pod; `soft` prefers it. @default 'soft' */
+  /** `hard` requires one node per Redis pod; `soft` prefers it. @default `redis.replication.podAntiAffinity` */
   readonly podAntiAffinity?: 'soft' | 'hard';
-  /** The cluster's DNS domain. @default 'cluster.local' */
+  /** The cluster's DNS domain. @default `redis.clusterDomain` */
   readonly clusterDomain?: string;
-  /** Client pods admitted to Redis and the Sentinels, by purpose. @default the release's API pods and its test Job */
+  /** Client pods admitted to Redis and the Sentinels, by purpose. @default `redis.networkPolicy.allowedClients` */
   readonly allowedClients?: Readonly<Record<string, RedisClient>>;
-  /** Isolate the pods with a NetworkPolicy. @default true */
+  /** Isolate the pods with a NetworkPolicy. @default `redis.networkPolicy.enabled` */
   readonly networkPolicy?: boolean;
 }
 
@@ -74,35 +85,24 @@ export class RedisReplication extends Construct {
     super(scope, id);
     const name = names.redis(props.release);
     const headless = names.redisHeadless(props.release);
-    const image = props.image ?? 'redis:7.4.2-bookworm';
-    const labels = standardLabels({ name: 'redis', instance: props.release, version: image.split(':')[1] ?? 'latest', component: 'database' });
-    const selector = selectorLabels({ name: 'redis', instance: props.release });
-    const persistence = { enabled: true, storageClass: '', accessMode: 'ReadWriteOnce', size: '1Gi', ...props.persistence };
-    const sentinel = { quorum: 2, downAfterMilliseconds: 5000, failoverTimeout: 60000, ...props.sentinel };
+    const { image, labels, selector } = redisIdentity(props.release, props.image);
+    const persistence = persistenceWithDefaults(props.persistence);
+    const { quorum, downAfterMilliseconds, failoverTimeout } = REDIS.sentinel;
+    const sentinel = { quorum, downAfterMilliseconds, failoverTimeout, ...props.sentinel };
     if (!Number.isInteger(sentinel.quorum) || sentinel.quorum < 1 || sentinel.quorum > NODES) {
       throw new Error(`RedisReplication: sentinel.quorum must be 1-${NODES} (there are ${NODES} Sentinels), got ${sentinel.quorum}`);
     }
-    const clusterDomain = props.clusterDomain ?? 'cluster.local';
+    const clusterDomain = props.clusterDomain ?? REDIS.clusterDomain;
     const ordinals = [...Array(NODES).keys()];
     this.serviceName = name;
     this.url = `redis://${name}:${REDIS_PORT}`;
-    this.passwordSecret = props.passwordSecret ?? { name, key: 'redis-password' };
+    this.passwordSecret = props.passwordSecret ?? { name, key: REDIS.auth.existingSecretPasswordKey };
     this.sentinels = ordinals.map((i) => `${name}-${i}.${headless}:${SENTINEL_PORT}`).join(',');
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: { name, labels }, automountServiceAccountToken: false });
 
     const redisConf = [
-      'bind * -::*',
-      `port ${REDIS_PORT}`,
-      'protected-mode yes',
-      'dir /data',
-      '# AOF is the persistence; RDB snapshots on top would only add I/O.',
-      'appendonly yes',
-      'appenddirname "appendonlydir"',
-      `appendfsync ${props.appendfsync ?? 'everysec'}`,
-      'save ""',
-      `maxmemory ${props.maxmemory ?? '0'}`,
-      'maxmemory-policy noeviction',
+      ...redisConfHead(props),
       '# Replicas refuse writes; Sentinel promotes one when the primary goes away.',
       'replica-read-only yes',
       '# Written at start-up: the password (from the mounted Secret), this pod\'s DNS name, and `replicaof` unless it',
@@ -137,27 +137,25 @@ export class RedisReplication extends Construct {
       spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports: [port('redis', REDIS_PORT), port('sentinel', SENTINEL_PORT)] },
     });
 
-    const terminationGracePeriodSeconds = 30;
+    const terminationGracePeriodSeconds = REDIS.terminationGracePeriodSeconds;
     const env: kplus.k8s.EnvVar[] = [
       { name: 'REDIS_NODES', value: ordinals.map((i) => `${name}-${i}.${headless}.${props.namespace}.svc.${clusterDomain}`).join(' ') },
-      { name: 'REDIS_PASSWORD_FILE', value: `${SECRET_DIR}/redis-password` },
+      { name: 'REDIS_PASSWORD_FILE', value: `${SECRET_DIR}/${PASSWORD_FILE}` },
       { name: 'SENTINEL_MASTER_SET', value: SENTINEL_MASTER_SET },
       // A stopping primary waits this long for the failover, inside the grace period.
       { name: 'FAILOVER_WAIT_SECONDS', value: String(terminationGracePeriodSeconds - 5) },
     ];
-    // Liveness: a Redis loading its data (LOADING) or a replica without its primary (MASTERDOWN) is alive, not ready.
-    const alive = (p: number): kplus.k8s.ExecAction => ({
-      command: ['/bin/sh', '-c', `case "$(REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") redis-cli -h 127.0.0.1 -p ${p} ping)" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac`],
-    });
-    const ping = (p: number): kplus.k8s.ExecAction => ({
-      command: ['/bin/sh', '-c', `REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE") redis-cli -h 127.0.0.1 -p ${p} ping | grep -qx PONG`],
-    });
-    const probes = (p: number) => ({
-      startupProbe: { exec: ping(p), periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 150 },
-      livenessProbe: { exec: alive(p), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-      readinessProbe: { exec: ping(p), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-    });
-    const securityContext: kplus.k8s.SecurityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true };
+    // Both containers carry REDIS_PASSWORD_FILE, so the probes read the file it names.
+    const probes = (p: number) => {
+      const commands = probeCommands('$(cat "$REDIS_PASSWORD_FILE")', p);
+      const probe = (command: string[], timings: ProbeValues): kplus.k8s.Probe => ({ exec: { command }, ...timings });
+      return {
+        startupProbe: probe(commands.ready, PROBE_TIMINGS.startup),
+        livenessProbe: probe(commands.alive, PROBE_TIMINGS.liveness),
+        readinessProbe: probe(commands.ready, PROBE_TIMINGS.readiness),
+      };
+    };
+    const securityContext = REDIS.securityContext;
     const passwordMount = { name: 'redis-password', mountPath: SECRET_DIR, readOnly: true };
     const configMount = { name: 'config', mountPath: '/etc/redis', readOnly: true };
     const antiAffinityTerm = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } };
@@ -179,14 +177,7 @@ export class RedisReplication extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             terminationGracePeriodSeconds,
-            securityContext: {
-              fsGroup: 999,
-              fsGroupChangePolicy: 'OnRootMismatch',
-              runAsGroup: 999,
-              runAsNonRoot: true,
-              runAsUser: 999,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: REDIS.podSecurityContext,
             containers: [
               {
                 name: 'redis',
@@ -200,10 +191,7 @@ export class RedisReplication extends Construct {
                 ...probes(REDIS_PORT),
                 // A primary that is about to stop asks a Sentinel to fail over first (pre-stop-redis.sh).
                 lifecycle: { preStop: { exec: { command: ['/bin/sh', '/etc/redis/pre-stop-redis.sh'] } } },
-                resources: {
-                  limits: { memory: k8s.Quantity.fromString('256Mi') },
-                  requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-                },
+                resources: resourceRequirements(REDIS.resources),
                 volumeMounts: [{ name: 'data', mountPath: '/data' }, configMount, { name: 'tmp', mountPath: '/tmp' }, passwordMount],
               },
               {
@@ -215,10 +203,7 @@ export class RedisReplication extends Construct {
                 env,
                 ports: [{ name: 'sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
                 ...probes(SENTINEL_PORT),
-                resources: {
-                  limits: { memory: k8s.Quantity.fromString('64Mi') },
-                  requests: { cpu: k8s.Quantity.fromString('20m'), memory: k8s.Quantity.fromString('32Mi') },
-                },
+                resources: resourceRequirements(REDIS.sentinel.resources),
                 volumeMounts: [configMount, { name: 'sentinel', mountPath: '/sentinel' }, passwordMount],
               },
             ],
@@ -227,15 +212,12 @@ export class RedisReplication extends Construct {
               { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               // Sentinel rewrites its config (the primary, the other Sentinels, the epoch) as it learns.
               { name: 'sentinel', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
-              {
-                name: 'redis-password',
-                secret: { secretName: this.passwordSecret.name, defaultMode: 0o440, items: [{ key: this.passwordSecret.key, path: 'redis-password' }] },
-              },
+              passwordVolume(this.passwordSecret),
               ...(persistence.enabled ? [] : [{ name: 'data', emptyDir: {} }]),
             ],
             affinity: {
               podAntiAffinity:
-                props.podAntiAffinity === 'hard'
+                (props.podAntiAffinity ?? REDIS.replication.podAntiAffinity) === 'hard'
                   ? { requiredDuringSchedulingIgnoredDuringExecution: [antiAffinityTerm] }
                   : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiAffinityTerm }] },
             },
@@ -261,16 +243,12 @@ export class RedisReplication extends Construct {
       },
     });
 
-    if (props.networkPolicy ?? true) {
-      const clients = props.allowedClients ?? {
-        api: { podLabels: { 'app.kubernetes.io/name': 'api' } },
-        test: { podLabels: { 'app.kubernetes.io/name': 'reas', 'app.kubernetes.io/component': 'test' } },
-      };
+    if (props.networkPolicy ?? REDIS.networkPolicy.enabled) {
       const bothPorts = [
         { port: k8s.IntOrString.fromString('redis'), protocol: 'TCP' },
         { port: k8s.IntOrString.fromString('sentinel'), protocol: 'TCP' },
       ];
-      const admitted = Object.values(clients).filter((c) => c.enabled ?? true);
+      const admitted = clientPeers(props.release, props.allowedClients);
       new k8s.KubeNetworkPolicy(this, 'network-policy', {
         metadata: { name, labels },
         spec: {
@@ -280,7 +258,7 @@ export class RedisReplication extends Construct {
             // The Redis pods among themselves: replication, Sentinels watching Redis and each other, the preStop hook.
             { from: [{ podSelector: { matchLabels: selector } }], ports: bothPorts },
             ...(admitted.length > 0
-              ? [{ from: admitted.map((c) => ({ podSelector: { matchLabels: { ...c.podLabels, 'app.kubernetes.io/instance': props.release } } })), ports: bothPorts }]
+              ? [{ from: admitted, ports: bothPorts }]
               : []),
           ],
         },

@@ -1,8 +1,20 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { names, selectorLabels, standardLabels } from './labels.js';
+import { REDIS, containerResources, type ProbeValues } from './chart-defaults.js';
+import { names } from './labels.js';
 import { RESTRICTED_CONTAINER, addPodSpecPatches, contentChecksum, namedPortService } from './pod-extras.js';
+import {
+  PASSWORD_FILE,
+  PROBE_TIMINGS,
+  REDIS_PORT,
+  clientPeers,
+  passwordVolumeOptions,
+  persistenceWithDefaults,
+  probeCommands,
+  redisConfHead,
+  redisIdentity,
+} from './redis-pod.js';
 
 const k8s = kplus.k8s;
 
@@ -11,9 +23,9 @@ const PASSWORD_DIR = '/var/run/secrets/redis';
 
 /** Where the Redis password comes from: a Secret that exists before the pods start (see README, cdk8s). */
 export interface RedisPasswordSecret {
-  /** Name of the Secret. @default `<release>-redis` */
+  /** Name of the Secret. @default `<release>-redis` (the chart's generated Secret) */
   readonly name: string;
-  /** Key of the password inside the Secret. @default 'redis-password' */
+  /** Key of the password inside the Secret. @default `redis.auth.existingSecretPasswordKey` */
   readonly key: string;
 }
 
@@ -27,37 +39,37 @@ export interface RedisClient {
 
 /** Mirrors the chart's `redis.persistence` values. */
 export interface RedisPersistence {
-  /** Keep /data on a PersistentVolumeClaim per pod; false uses an emptyDir (data is lost with the pod). @default true */
+  /** Keep /data on a PersistentVolumeClaim per pod; false uses an emptyDir (data is lost with the pod). @default `redis.persistence.enabled` */
   readonly enabled?: boolean;
-  /** StorageClass of the claim; empty uses the cluster's default class. @default '' */
+  /** StorageClass of the claim; empty uses the cluster's default class. @default `redis.persistence.storageClass` */
   readonly storageClass?: string;
-  /** Access mode of the claim. @default 'ReadWriteOnce' */
+  /** Access mode of the claim. @default `redis.persistence.accessMode` */
   readonly accessMode?: string;
-  /** Requested size. @default '1Gi' */
+  /** Requested size. @default `redis.persistence.size` */
   readonly size?: string;
 }
 
 export interface RedisProps {
   /** Release name: prefixes every object name and is the app.kubernetes.io/instance label. */
   readonly release: string;
-  /** Redis image. @default 'redis:7.4.2-bookworm' (uid 999 inside) */
+  /** Redis image. @default `<redis.image.repository>:<redis.image.tag>` */
   readonly image?: string;
   /** The Secret holding the password. @default { name: `<release>-redis`, key: 'redis-password' } */
   readonly passwordSecret?: RedisPasswordSecret;
-  /** Persistence of /data. @default enabled, 1Gi, ReadWriteOnce, default StorageClass */
+  /** Persistence of /data. @default `redis.persistence` */
   readonly persistence?: RedisPersistence;
-  /** redis.conf `appendfsync`. @default 'everysec' */
+  /** redis.conf `appendfsync`. @default `redis.config.appendfsync` */
   readonly appendfsync?: 'always' | 'everysec' | 'no';
-  /** redis.conf `maxmemory` (0 = no limit; the container memory limit bounds it). @default '0' */
+  /** redis.conf `maxmemory` (0 = no limit; the container memory limit bounds it). @default `redis.config.maxmemory` */
   readonly maxmemory?: string;
   /**
    * Pods allowed to reach Redis (the chart's `networkPolicy.allowedClients`), by purpose; each label set is ANDed
-   * with the release's instance label. @default the release's API pods (`api`) and its test Job (`test`)
+   * with the release's instance label. @default `redis.networkPolicy.allowedClients` (the release's API and test pods)
    */
   readonly allowedClients?: Readonly<Record<string, RedisClient>>;
-  /** Port of the ClusterIP Service clients use (the chart's `global.redis.service.port`). @default 6379 */
+  /** Port of the ClusterIP Service clients use (the chart's `global.redis.service.port`). @default `redis.service.port` */
   readonly servicePort?: number;
-  /** Isolate Redis with a NetworkPolicy that admits only `allowedClients`. @default true */
+  /** Isolate Redis with a NetworkPolicy that admits only `allowedClients`. @default `redis.networkPolicy.enabled` */
   readonly networkPolicy?: boolean;
 }
 
@@ -69,7 +81,7 @@ export class Redis extends Construct {
   /** Name of the ClusterIP Service clients connect to. */
   public readonly serviceName: string;
   /** Port Redis listens on in its container (and the headless Service's). */
-  public readonly port: number = 6379;
+  public readonly port: number = REDIS_PORT;
   /** Port of the ClusterIP Service (the chart's `global.redis.service.port`). */
   public readonly servicePort: number;
   /** redis:// URL of the Service, without credentials. */
@@ -82,14 +94,12 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     const name = names.redis(props.release);
-    const image = props.image ?? 'redis:7.4.2-bookworm';
-    const labels = standardLabels({ name: 'redis', instance: props.release, version: image.split(':')[1] ?? 'latest', component: 'database' });
-    const selector = selectorLabels({ name: 'redis', instance: props.release });
-    const persistence = { enabled: true, storageClass: '', accessMode: 'ReadWriteOnce', size: '1Gi', ...props.persistence };
+    const { image, labels, selector } = redisIdentity(props.release, props.image);
+    const persistence = persistenceWithDefaults(props.persistence);
     this.serviceName = name;
-    this.servicePort = props.servicePort ?? this.port;
+    this.servicePort = props.servicePort ?? REDIS.service.port;
     this.url = `redis://${name}:${this.servicePort}`;
-    this.passwordSecret = props.passwordSecret ?? { name, key: 'redis-password' };
+    this.passwordSecret = props.passwordSecret ?? { name, key: REDIS.auth.existingSecretPasswordKey };
 
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
       metadata: { name, labels },
@@ -97,17 +107,7 @@ export class Redis extends Construct {
     });
 
     const redisConf = [
-      'bind * -::*',
-      `port ${this.port}`,
-      'protected-mode yes',
-      'dir /data',
-      '# AOF is the persistence; RDB snapshots on top would only add I/O.',
-      'appendonly yes',
-      'appenddirname "appendonlydir"',
-      `appendfsync ${props.appendfsync ?? 'everysec'}`,
-      'save ""',
-      `maxmemory ${props.maxmemory ?? '0'}`,
-      'maxmemory-policy noeviction',
+      ...redisConfHead(props),
       '# Written at start-up from the Secret, so the password is in no ConfigMap and on no command line.',
       'include /tmp/redis-auth.conf',
       '',
@@ -133,12 +133,13 @@ export class Redis extends Construct {
 
     namedPortService(this, 'service', { name, labels, selector, portName: 'redis', port: this.servicePort });
 
-    // The probes read the password file into REDISCLI_AUTH for redis-cli alone: in no env var and on no command line.
-    const ping = `REDISCLI_AUTH="$(cat ${PASSWORD_DIR}/redis-password)" redis-cli -h 127.0.0.1 -p ${this.port} ping`;
-    const probe = () => ['/bin/sh', '-c', `${ping} | grep -qx PONG`];
-    // Alive while it answers at all: a Redis loading a large AOF (LOADING) or a replica without its master
-    // (MASTERDOWN) must not be restarted; readiness keeps clients away until PONG.
-    const alive = () => ['/bin/sh', '-c', `case "$(${ping})" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac`];
+    const commands = probeCommands(`"$(cat ${PASSWORD_DIR}/${PASSWORD_FILE})"`, this.port);
+    const probe = (command: string[], timings: ProbeValues) =>
+      kplus.Probe.fromCommand(command, {
+        periodSeconds: Duration.seconds(timings.periodSeconds),
+        timeoutSeconds: Duration.seconds(timings.timeoutSeconds),
+        failureThreshold: timings.failureThreshold,
+      });
     const password = kplus.Secret.fromSecretName(this, 'password', this.passwordSecret.name);
     const sts = new kplus.StatefulSet(this, 'statefulset', {
       metadata: { name, labels },
@@ -149,13 +150,13 @@ export class Redis extends Construct {
       podMetadata: { labels, annotations: { 'checksum/config': contentChecksum(redisConf) } },
       serviceAccount,
       automountServiceAccountToken: false,
-      terminationGracePeriod: Duration.seconds(30),
+      terminationGracePeriod: Duration.seconds(REDIS.terminationGracePeriodSeconds),
       securityContext: {
         ensureNonRoot: true,
-        user: 999,
-        group: 999,
-        fsGroup: 999,
-        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+        user: REDIS.podSecurityContext.runAsUser,
+        group: REDIS.podSecurityContext.runAsGroup,
+        fsGroup: REDIS.podSecurityContext.fsGroup,
+        fsGroupChangePolicy: REDIS.podSecurityContext.fsGroupChangePolicy as kplus.FsGroupChangePolicy,
       },
       containers: [
         {
@@ -169,11 +170,10 @@ export class Redis extends Construct {
             `set -eu\numask 077\npassword=$(cat ${PASSWORD_DIR}/redis-password)\nprintf 'requirepass "%s"\\n' "$password" > /tmp/redis-auth.conf\nexec redis-server /etc/redis/redis.conf\n`,
           ],
           ports: [{ name: 'redis', number: this.port, protocol: kplus.Protocol.TCP }],
-          startup: kplus.Probe.fromCommand(probe(), { periodSeconds: Duration.seconds(2), timeoutSeconds: Duration.seconds(3), failureThreshold: 150 }),
-          liveness: kplus.Probe.fromCommand(alive(), { periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 6 }),
-          readiness: kplus.Probe.fromCommand(probe(), { periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(3), failureThreshold: 3 }),
-          // Laptop-sized: Redis holding one counter needs a few MiB; no CPU limit, so no throttling on a busy node.
-          resources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
+          startup: probe(commands.ready, PROBE_TIMINGS.startup),
+          liveness: probe(commands.alive, PROBE_TIMINGS.liveness),
+          readiness: probe(commands.ready, PROBE_TIMINGS.readiness),
+          resources: containerResources(REDIS.resources),
           securityContext: RESTRICTED_CONTAINER,
           volumeMounts: [],
         },
@@ -190,11 +190,7 @@ export class Redis extends Construct {
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) }));
     container.mount(
       PASSWORD_DIR,
-      kplus.Volume.fromSecret(this, 'password-volume', password, {
-        name: 'redis-password',
-        defaultMode: 0o440,
-        items: { [this.passwordSecret.key]: { path: 'redis-password' } },
-      }),
+      kplus.Volume.fromSecret(this, 'password-volume', password, passwordVolumeOptions(this.passwordSecret)),
       { readOnly: true },
     );
 
@@ -221,11 +217,7 @@ export class Redis extends Construct {
       );
     }
 
-    if (props.networkPolicy ?? true) {
-      const clients = props.allowedClients ?? {
-        api: { podLabels: { 'app.kubernetes.io/name': 'api' } },
-        test: { podLabels: { 'app.kubernetes.io/name': 'reas', 'app.kubernetes.io/component': 'test' } },
-      };
+    if (props.networkPolicy ?? REDIS.networkPolicy.enabled) {
       new k8s.KubeNetworkPolicy(this, 'network-policy', {
         metadata: { name, labels },
         spec: {
@@ -233,9 +225,7 @@ export class Redis extends Construct {
           policyTypes: ['Ingress'],
           ingress: [
             {
-              from: Object.values(clients)
-                .filter((c) => c.enabled ?? true)
-                .map((c) => ({ podSelector: { matchLabels: { ...c.podLabels, 'app.kubernetes.io/instance': props.release } } })),
+              from: clientPeers(props.release, props.allowedClients),
               ports: [{ port: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
             },
           ],

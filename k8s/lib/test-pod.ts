@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { TEST, containerResources, imageRef } from './chart-defaults.js';
 import { names, standardLabels } from './labels.js';
 import { RESTRICTED_CONTAINER } from './pod-extras.js';
 
@@ -9,13 +10,13 @@ export interface TestPodProps {
   readonly release: string;
   /** Application version: the app.kubernetes.io/version label and the default image tag. */
   readonly version: string;
-  /** Test image (Dockerfile target `test`). @default `reas-test:<version>` */
+  /** Test image (Dockerfile target `test`). @default `<test.image.repository>:<version>` */
   readonly image?: string;
   /** Base URL of the API under test. */
   readonly baseUrl: string;
-  /** Command of the test container. @default the e2e suite: mocha with test/e2e/.mocharc.json */
+  /** Command of the test container. @default `test.command` (the e2e suite) */
   readonly command?: readonly string[];
-  /** Seconds before the Pod is stopped as failed. @default 300 */
+  /** Seconds before the Pod is stopped as failed. @default `test.activeDeadlineSeconds` */
   readonly activeDeadlineSeconds?: number;
 }
 
@@ -42,15 +43,15 @@ export class TestPod extends Construct {
       containers: [
         {
           name: 'test',
-          image: props.image ?? `reas-test:${props.version}`,
+          image: props.image ?? imageRef(TEST.image, props.version),
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          command: [...(props.command ?? ['node', 'node_modules/mocha/bin/mocha.js', '--config', 'test/e2e/.mocharc.json'])],
+          command: [...(props.command ?? TEST.command)],
           envVariables: {
             BASE_URL: kplus.EnvValue.fromValue(props.baseUrl),
             // npm and mocha write caches under $HOME; /tmp is the only writable place.
             HOME: kplus.EnvValue.fromValue('/tmp'),
           },
-          resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+          resources: containerResources(TEST.resources),
           securityContext: RESTRICTED_CONTAINER,
         },
       ],
@@ -61,7 +62,7 @@ export class TestPod extends Construct {
     ApiObject.of(pod).addJsonPatch(
       JsonPatch.add('/spec/enableServiceLinks', false),
       JsonPatch.add('/spec/securityContext/seccompProfile', kplus.k8s.toJson_SeccompProfile({ type: 'RuntimeDefault' })),
-      JsonPatch.add('/spec/activeDeadlineSeconds', Duration.seconds(props.activeDeadlineSeconds ?? 300).toSeconds()),
+      JsonPatch.add('/spec/activeDeadlineSeconds', Duration.seconds(props.activeDeadlineSeconds ?? TEST.activeDeadlineSeconds).toSeconds()),
     );
   }
 }

@@ -12,6 +12,7 @@ import { deploymentReadiness, statefulSetReadiness, type Readiness } from './rea
 import { pickServicePod, resolveTargetPort, serviceLabelSelector } from './pod-selection.js';
 import { describeClusterError, loadKubeConfig } from './kube-config.js';
 import { openTunnel } from './port-forward.js';
+import { names } from '../lib/labels.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -55,8 +56,8 @@ async function smoke(kc: KubeConfig, opts: SmokeOptions): Promise<number> {
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const server = kc.getCurrentCluster()?.server ?? '?';
-  const api = `${release}-api`;
-  const redis = `${release}-redis`;
+  const api = names.api(release);
+  const redis = names.redis(release);
   console.log(`smoke: context ${kc.getCurrentContext()} (${server}), namespace ${namespace}, release ${release}`);
 
   try {

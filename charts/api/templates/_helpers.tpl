@@ -1,18 +1,6 @@
-{{/*
-Names are `<release>-<component>`, not helm create's "contains the chart name" rule: every chart of the
-umbrella (and the cdk8s app) can then compute every other component's name from the release name alone.
-*/}}
+{{/* The names of every component are defined once, in _names.tpl (a link to the umbrella's templates/_names.tpl). */}}
 {{- define "api.fullname" -}}
-{{- .Values.fullnameOverride | default (printf "%s-api" .Release.Name) | trunc 63 | trimSuffix "-" -}}
-{{- end }}
-
-{{/*
-The bundled Redis' name, computed by the same rule as charts/redis (redis.fullname): the release part cut to 46
-characters keeps it within 52, because a StatefulSet's controller-revision-hash label is its name plus an
-11-character suffix.
-*/}}
-{{- define "api.redisFullname" -}}
-{{- printf "%s-redis" (.Release.Name | trunc 46 | trimSuffix "-") -}}
+{{- include "reas.names.api" (list . .Values.fullnameOverride) -}}
 {{- end }}
 
 {{- define "api.chart" -}}
@@ -72,7 +60,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if $ext.url -}}
 {{- $ext.url -}}
 {{- else -}}
-{{- printf "redis://%s:%v" (include "api.redisFullname" .) (dig "redis" "service" "port" 6379 (.Values.global | default dict)) -}}
+{{- printf "redis://%s:%v" (include "reas.names.redis" .) (dig "redis" "service" "port" 6379 (.Values.global | default dict)) -}}
 {{- end -}}
 {{- end }}
 
@@ -88,21 +76,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if $auth.existingSecret -}}
 {{- printf "%s %s" $auth.existingSecret ($auth.existingSecretPasswordKey | default "redis-password") -}}
 {{- else -}}
-{{- printf "%s redis-password" (include "api.redisFullname" .) -}}
+{{- printf "%s redis-password" (include "reas.names.redis" .) -}}
 {{- end -}}
 {{- end -}}
 {{- end }}
 
 {{/*
 Replication mode of the bundled Redis (global.redis.architecture=replication): the Sentinels as REDIS_SENTINELS,
-one per Redis pod by its name in the headless Service (same rule as charts/redis); empty otherwise.
+one per Redis pod by its name in the headless Service; empty otherwise.
 */}}
 {{- define "api.redisSentinels" -}}
 {{- $global := .Values.global | default dict -}}
 {{- $ext := include "api.externalRedis" . | fromYaml -}}
 {{- if and (not $ext.url) (eq (dig "redis" "architecture" "standalone" $global) "replication") -}}
-{{- $sts := include "api.redisFullname" . -}}
-{{- $headless := printf "%s-headless" $sts | trunc 63 | trimSuffix "-" -}}
+{{- $sts := include "reas.names.redis" . -}}
+{{- $headless := include "reas.names.redisHeadless" . -}}
 {{- $sentinels := list -}}
 {{- range $i := until 3 -}}
 {{- $sentinels = append $sentinels (printf "%s-%d.%s:26379" $sts $i $headless) -}}

@@ -1,14 +1,6 @@
-{{/*
-`<release>-redis`, at most 52 characters (the release part is cut, the suffix kept): a StatefulSet's pods carry
-a controller-revision-hash label made of its name plus an 11-character suffix, and label values stop at 63. charts/api (api.redisFullname) and the cdk8s
-app compute the same name from the release name alone.
-*/}}
+{{/* The names of every component are defined once, in _names.tpl (a link to the umbrella's templates/_names.tpl). */}}
 {{- define "redis.fullname" -}}
-{{- printf "%s-redis" (.Release.Name | trunc 46 | trimSuffix "-") -}}
-{{- end }}
-
-{{- define "redis.headlessName" -}}
-{{- printf "%s-headless" (include "redis.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "reas.names.redis" . -}}
 {{- end }}
 
 {{- define "redis.chart" -}}
@@ -112,7 +104,7 @@ global between subcharts.
 {{- define "redis.nodes" -}}
 {{- $names := list -}}
 {{- range $i := until 3 -}}
-{{- $names = append $names (printf "%s-%d.%s.%s.svc.%s" (include "redis.fullname" $) $i (include "redis.headlessName" $) $.Release.Namespace $.Values.clusterDomain) -}}
+{{- $names = append $names (printf "%s-%d.%s.%s.svc.%s" (include "redis.fullname" $) $i (include "reas.names.redisHeadless" $) $.Release.Namespace $.Values.clusterDomain) -}}
 {{- end -}}
 {{- join " " $names -}}
 {{- end }}
@@ -130,11 +122,76 @@ global between subcharts.
   value: {{ index . 1 | quote }}
 {{- end }}
 
-{{/* Replication mode: an authenticated PING on a port, the password read from the mounted file (not the env). */}}
-{{- define "redis.replicationPing" -}}
-["/bin/sh", "-c", "REDISCLI_AUTH=$(cat \"$REDIS_PASSWORD_FILE\") redis-cli -h 127.0.0.1 -p {{ . }} ping | grep -qx PONG"]
+{{/* redis.conf as both architectures start it, up to the lines only one of them adds. */}}
+{{- define "redis.confHead" -}}
+bind * -::*
+port 6379
+protected-mode yes
+dir /data
+# AOF is the persistence; RDB snapshots on top would only add I/O.
+appendonly yes
+appenddirname "appendonlydir"
+appendfsync {{ .Values.config.appendfsync }}
+save ""
+maxmemory {{ .Values.config.maxmemory }}
+maxmemory-policy noeviction
+{{- with .Values.config.extra }}
+{{ . }}
 {{- end }}
-{{- /* Liveness: a Redis loading its data (LOADING) or a replica without its primary (MASTERDOWN) is alive, not ready. */ -}}
-{{- define "redis.replicationAlive" -}}
-["/bin/sh", "-c", "case \"$(REDISCLI_AUTH=$(cat \"$REDIS_PASSWORD_FILE\") redis-cli -h 127.0.0.1 -p {{ . }} ping)\" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac"]
+{{- end }}
+
+{{/*
+The startup, liveness and readiness probes of a container: (list $ auth port), where auth is the shell word that
+reads the mounted password file into REDISCLI_AUTH, for redis-cli alone (in no env var of the spec, on no command
+line). Alive while it answers at all: a Redis loading its data (LOADING) or a replica without its primary
+(MASTERDOWN) must not be restarted; readiness still keeps clients away until it answers PONG.
+*/}}
+{{- define "redis.probes" -}}
+{{- $ := index . 0 -}}
+{{- $ping := printf "REDISCLI_AUTH=%s redis-cli -h 127.0.0.1 -p %v ping" (index . 1) (index . 2) -}}
+{{- $ready := printf "%s | grep -qx PONG" $ping -}}
+{{- $alive := printf "case \"$(%s)\" in PONG|LOADING*|MASTERDOWN*) exit 0;; *) exit 1;; esac" $ping -}}
+{{- range $i, $probe := list "startupProbe" "livenessProbe" "readinessProbe" }}
+{{- if $i }}
+{{ end -}}
+{{ $probe }}:
+  exec:
+    command: ["/bin/sh", "-c", {{ ternary $alive $ready (eq $probe "livenessProbe") | quote }}]
+  periodSeconds: {{ (index $.Values $probe).periodSeconds }}
+  timeoutSeconds: {{ (index $.Values $probe).timeoutSeconds }}
+  failureThreshold: {{ (index $.Values $probe).failureThreshold }}
+{{- end }}
+{{- end }}
+
+{{/* The volume of the password file; the Secret's key is always mounted as the file redis-password. */}}
+{{- define "redis.passwordVolume" -}}
+{{- $secret := include "redis.secret" . | splitList " " -}}
+- name: redis-password
+  secret:
+    secretName: {{ index $secret 0 }}
+    defaultMode: 0440
+    items:
+      - key: {{ index $secret 1 }}
+        path: redis-password
+{{- end }}
+
+{{/* The claim template of /data, one claim per pod (persistence.enabled; otherwise the pod mounts an emptyDir). */}}
+{{- define "redis.dataClaimTemplate" -}}
+- metadata:
+    name: data
+    labels:
+      {{- include "redis.selectorLabels" . | nindent 6 }}
+    {{- with .Values.persistence.annotations }}
+    annotations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+  spec:
+    accessModes:
+      - {{ .Values.persistence.accessMode }}
+    {{- with .Values.persistence.storageClass }}
+    storageClassName: {{ . | quote }}
+    {{- end }}
+    resources:
+      requests:
+        storage: {{ .Values.persistence.size }}
 {{- end }}
