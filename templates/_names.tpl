@@ -1,9 +1,10 @@
 {{- /*
-Object names shared by the umbrella and both subcharts, written once. charts/api/templates/_names.tpl and
-charts/redis/templates/_names.tpl are symbolic links to this file rather than a library chart: each subchart stays
-a plain chart that lints and renders on its own (ct lints each alone) with no vendored dependency, Chart.lock or
-fourth chart version to keep in step, and `helm package` stores the linked file's content. Named templates are global
-at render time, so the umbrella holds three identical definitions, which is harmless.
+Object names shared by the umbrella and both subcharts, written once: here. charts/api/templates/_names.tpl and
+charts/redis/templates/_names.tpl are byte-identical copies (test/chart/chart-names.test.ts fails when they drift;
+copy this file over them). Not a library chart: each subchart stays a plain chart that lints and renders on its own
+(ct lints each alone) with no vendored dependency, Chart.lock or fourth chart version to keep in step. Not symbolic
+links: helm 4 logs an INFO line for each on every command, and Windows checkouts need core.symlinks. Named templates
+are global at render time, so the umbrella holds three identical definitions, which is harmless.
 
 Names are `<release>-<component>`, not helm create's "contains the chart name" rule: every chart of the umbrella
 (and the cdk8s app, k8s/lib/labels.ts) computes every other component's name from the release name alone.
