@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Installs the third-party chart checkers into the reas tool cache (outside the repository), pinned, and prints the
-# directory holding them: ct (chart-testing, with its chart_schema.yaml and lintconf.yaml) and kube-score built from
+# directory holding them: helm-docs (the values table of docs/chart.md), ct (chart-testing, with its chart_schema.yaml
+# and lintconf.yaml) and kube-score built from
 # their Go modules (release binaries cannot be downloaded here), and checkov, yamllint and yamale (which ct runs) in
 # a Python virtualenv. Idempotent: what is cached is reused. Needs go 1.24+ and python3 with venv.
 set -euo pipefail
 
+# Pinned; Renovate keeps them current.
+# renovate: datasource=go depName=github.com/helm/chart-testing/v3
 CT_VERSION=v3.14.0
+# renovate: datasource=go depName=github.com/zegl/kube-score
 KUBE_SCORE_VERSION=v1.20.0
+# renovate: datasource=go depName=github.com/norwoodj/helm-docs
+HELM_DOCS_VERSION=v1.14.2
+# renovate: datasource=pypi depName=checkov
 CHECKOV_VERSION=3.3.30
+# renovate: datasource=pypi depName=yamllint
 YAMLLINT_VERSION=1.38.0
+# renovate: datasource=pypi depName=yamale
 YAMALE_VERSION=6.1.0
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/reas"
@@ -35,6 +44,8 @@ build() {
   echo "chart-tools: built $(basename "$4") $2" >&2
 }
 
+build github.com/norwoodj/helm-docs "$HELM_DOCS_VERSION" ./cmd/helm-docs "$bin/helm-docs-$HELM_DOCS_VERSION" "-X main.version=$HELM_DOCS_VERSION"
+ln -sf "helm-docs-$HELM_DOCS_VERSION" "$bin/helm-docs"
 build github.com/helm/chart-testing/v3 "$CT_VERSION" ./ct "$bin/ct" "-X github.com/helm/chart-testing/v3/ct/cmd.Version=$CT_VERSION"
 if [ ! -f "$bin/chart_schema.yaml" ] || [ ! -f "$bin/lintconf.yaml" ]; then
   ct_dir=$(module_dir github.com/helm/chart-testing/v3 "$CT_VERSION")

@@ -12,10 +12,10 @@ import { CHART_DIR } from '../../test/chart/chart-cases.js';
 const SUBCHARTS = ['api', 'redis'] as const;
 
 function begin(name: string): string {
-  return `# ---- ${name}: generated from charts/${name}/values.yaml by hack/tools/umbrella-values.ts; edit it there ----`;
+  return `# ==== ${name}: generated from charts/${name}/values.yaml by hack/tools/umbrella-values.ts; edit it there ====`;
 }
 function end(name: string): string {
-  return `# ---- end of ${name} ----`;
+  return `# ==== end of ${name} ====`;
 }
 
 /** The subchart's values.yaml under `<name>:`, without its opening paragraph (which says where it sits). */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The field's chart checkers over this chart, as platform teams run them (in .ci/run, not in npm test):
+#   helm-docs    the values table of docs/chart.md is what helm-docs writes from the values' comments now
 #   ct lint      chart-testing with ct.yaml: helm lint + yamllint + Chart.yaml schema, once per ci/*-values.yaml
 #   kube-score   over the render of every ci/*-values.yaml
 #   checkov      --framework kubernetes over the same renders
@@ -14,6 +15,9 @@ helm=$(node --import tsx --input-type=module -e "import { helmBinary } from './h
 export PATH="$bin:$(dirname "$helm"):$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+echo "==> the values table of docs/chart.md (helm-docs)"
+bash hack/tools/values-table.sh --check
 
 echo "==> ct lint (chart-testing $(ct version | sed -n 's/^Version:[[:space:]]*//p'), ct.yaml)"
 # ct needs a git work tree; a fresh clone is one. helm dependency build writes a Chart.lock (git-ignored).

@@ -14,8 +14,12 @@ export interface ValuesKey {
   path: string;
   key: string;
   line: number;
-  /** The contiguous comment block right above the key, without the leading "# ". */
+  /** The contiguous comment block right above the key, without the leading "# " (and helm-docs' "-- "). */
   comment: string[];
+  /** The block opens with helm-docs' `# -- ` marker, so the key is a row of the generated values table. */
+  helmDocs: boolean;
+  /** The key holds other keys (a section); helm-docs lists its leaves, not the section itself. */
+  parent: boolean;
 }
 
 const KEY_LINE = /^(\s*)([A-Za-z][A-Za-z0-9]*):(\s|$)/;
@@ -35,16 +39,19 @@ export function valuesKeys(file: string): ValuesKey[] {
     const indent = match[1]?.length ?? 0;
     const key = match[2] ?? '';
     while (stack.length > 0 && (stack[stack.length - 1]?.indent ?? 0) >= indent) stack.pop();
-    const comment: string[] = [];
+    const raw: string[] = [];
     for (let above = index - 1; above >= 0; above -= 1) {
       const text = lines[above]?.trim() ?? '';
       if (!text.startsWith('#')) break;
-      // `# -- ` (helm-docs' marker) and `# ` comments read the same.
-      comment.unshift(text.replace(/^#\s?(--\s)?/, ''));
+      raw.unshift(text);
     }
+    const comment = raw.map((text) => text.replace(/^#\s?(--\s)?/, ''));
+    const next = lines.slice(index + 1).find((candidate) => candidate.trim() !== '' && !candidate.trim().startsWith('#'));
+    const child = next === undefined ? null : KEY_LINE.exec(next);
+    const parent = child !== null && (child[1]?.length ?? 0) > indent;
     const path = [...stack.map((entry) => entry.key), key].join('.');
     stack.push({ indent, key });
-    keys.push({ path, key, line: index + 1, comment });
+    keys.push({ path, key, line: index + 1, comment, helmDocs: /^#\s--\s/.test(raw[0] ?? ''), parent });
   });
   return keys;
 }
