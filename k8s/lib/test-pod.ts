@@ -47,7 +47,7 @@ export class TestPod extends Construct {
           command: [...(props.command ?? ['node', 'node_modules/mocha/bin/mocha.js', '--config', 'test/e2e/.mocharc.json'])],
           envVariables: {
             BASE_URL: kplus.EnvValue.fromValue(props.baseUrl),
-            // npm and mocha write caches under $HOME; /tmp is the only writable place.
+            // tsx caches the compiled suite under /tmp, the only writable place; HOME points there too.
             HOME: kplus.EnvValue.fromValue('/tmp'),
           },
           resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
