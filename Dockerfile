@@ -27,13 +27,39 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
 
-# test: the mocha + chai suite of test/e2e, run against any deployment given BASE_URL.
+# test-deps: what the test stage takes, gathered on the Node base: the e2e suite's own dependencies (mocha, chai and
+# tsx, pinned in test/e2e/package.json and its lockfile, none of the root's), and under /rootfs node with the shared
+# libraries it links (as ldd resolves them, plus the loader's cache), a sticky /tmp and a passwd entry for uid 1000.
+# chroot runs that node in /rootfs alone, so a missing library fails the build, not the test run.
+FROM ${NODE_IMAGE} AS test-deps
+WORKDIR /app
+COPY test/e2e/package.json test/e2e/package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
+RUN node="$(command -v node)" \
+ && mkdir -p /rootfs/etc /rootfs/tmp \
+ && chmod 1777 /rootfs/tmp \
+ && cp --parents -L "$node" /rootfs/ \
+ && ldd "$node" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | xargs -r -I{} cp --parents -L {} /rootfs/ \
+ && if [ -f /etc/ld.so.cache ]; then cp /etc/ld.so.cache /rootfs/etc/; fi \
+ && printf 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/tmp:/sbin/nologin\n' >/rootfs/etc/passwd \
+ && printf 'root:x:0:\nnode:x:1000:\n' >/rootfs/etc/group \
+ && printf 'hosts: files dns\n' >/rootfs/etc/nsswitch.conf \
+ && chroot /rootfs "$node" -e "process.stdout.write('node ' + process.version + ' runs alone\\n')"
+
+# test: the mocha + chai suite of test/e2e, run against any deployment given BASE_URL. Only what it runs with, on an
+# empty base: node and its libraries (no shell, no npm), the suite's dependencies, test/e2e and the reporter that
+# prints the "N passed, N failed" line. Editing other tests or the root's dependencies leaves the image as it is.
+# test/e2e/package.json ("type": "module") makes the suite ESM, as the root's does for it outside the image.
 # The same image serves compose's `sut`, the Swarm check, `helm test` and skaffold's verify step.
-FROM deps AS test
-COPY tsconfig.json .mocharc.json ./
-COPY test ./test
+FROM scratch AS test
+COPY --from=test-deps /rootfs/ /
+WORKDIR /app
+COPY --from=test-deps /app/node_modules ./node_modules
+COPY test/helpers/reporter.cjs ./test/helpers/
+COPY test/e2e ./test/e2e
 # tsx compiles the suite on the fly and caches under /tmp only, so a read-only root filesystem works.
-ENV NODE_ENV=test
+ENV PATH=/usr/local/bin:/usr/bin:/bin \
+    NODE_ENV=test
 USER 1000:1000
 CMD ["node", "node_modules/mocha/bin/mocha.js", "--config", "test/e2e/.mocharc.json"]
 

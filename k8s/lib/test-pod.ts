@@ -48,7 +48,7 @@ export class TestPod extends Construct {
           command: [...(props.command ?? TEST.command)],
           envVariables: {
             BASE_URL: kplus.EnvValue.fromValue(props.baseUrl),
-            // npm and mocha write caches under $HOME; /tmp is the only writable place.
+            // tsx caches the compiled suite under /tmp, the only writable place; HOME points there too.
             HOME: kplus.EnvValue.fromValue('/tmp'),
           },
           resources: containerResources(TEST.resources),

@@ -18,6 +18,15 @@ const atLeast = (version: string, floor: string) => {
   return true;
 };
 
+/** A glob as Renovate's ignorePaths writes them (`**` any directories, `*` within one), as a RegExp over paths. */
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split(/(\*\*\/|\/\*\*$|\*)/)
+    .map((part) => ({ '**/': '(?:.*/)?', '/**': '(?:/.*)?', '*': '[^/]*' })[part] ?? part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
 /** `npm run NAME` and `npm test` in a text, as script names. */
 function npmScripts(text: string): string[] {
   return [...text.matchAll(/\bnpm (?:run(?: --silent)? ([a-z][\w:-]*)|(test)\b)/g)].map((m) => (m[1] ?? m[2]) as string);
@@ -56,12 +65,29 @@ describe('repository conventions', () => {
     expect(major(pinned('NODE_IMAGE'))).to.equal(Number(image));
   });
 
+  it("pins the e2e suite's own dependencies (test/e2e/package.json, all the test image installs) as the root does", () => {
+    const e2e = JSON.parse(read('test/e2e/package.json')) as { type: string; dependencies: Record<string, string>; devDependencies?: unknown };
+    // The root's mocha, chai and tsx run the same suite outside the image (npm run test:e2e).
+    expect(Object.keys(e2e.dependencies).sort()).to.deep.equal(['chai', 'mocha', 'tsx']);
+    for (const [name, version] of Object.entries(e2e.dependencies)) {
+      expect(version, name).to.match(/^\d+\.\d+\.\d+$/);
+      expect(version, `${name}: test/e2e/package.json and the root's devDependencies`).to.equal(pkg.devDependencies[name]);
+    }
+    expect(e2e).to.not.have.property('devDependencies');
+    // ESM like the root, so the suite loads the same way in the image and outside it.
+    expect(e2e.type).to.equal('module');
+    const lock = JSON.parse(read('test/e2e/package-lock.json')) as { packages: Record<string, { version?: string; dependencies?: Record<string, string> }> };
+    expect(lock.packages['']?.dependencies).to.deep.equal(e2e.dependencies);
+    for (const [name, version] of Object.entries(e2e.dependencies)) expect(lock.packages[`node_modules/${name}`]?.version, name).to.equal(version);
+  });
+
   it('builds the skaffold version the checks expect', () => {
     expect(read('hack/tools/install-skaffold.sh')).to.include(`VERSION="\${SKAFFOLD_VERSION:-${SKAFFOLD_VERSION}}"`);
   });
 
   describe('Renovate (.github/renovate.json)', () => {
     const config = JSON.parse(read('.github/renovate.json')) as {
+      ignorePaths?: string[];
       customManagers: { managerFilePatterns: string[]; matchStrings: string[]; depNameTemplate?: string }[];
     };
 
@@ -77,6 +103,16 @@ describe('repository conventions', () => {
         for (const value of found) if (value === undefined || value === '') problems.push(`${manager.matchStrings.join(' | ')}: empty currentValue`);
       }
       expect(problems).to.deep.equal([]);
+    });
+
+    it("skips none of the files it keeps current: config:recommended's ignorePaths would skip test/", () => {
+      // ignorePaths is not merged with the preset's: the repository's list replaces it, so it must be set.
+      expect(config.ignorePaths).to.be.an('array');
+      const patterns = (config.ignorePaths ?? []).map(globToRegExp);
+      const managed = tracked.filter((file) => /(^|\/)package\.json$/.test(file) || config.customManagers.some((m) => m.managerFilePatterns.some((p) => new RegExp(p.slice(1, -1)).test(file))));
+      expect(managed).to.include('test/e2e/package.json').and.include('test/skaffold/skaffold-binary.ts');
+      expect(managed.filter((file) => patterns.some((p) => p.test(file)))).to.deep.equal([]);
+      expect(patterns.some((p) => p.test('test/e2e/node_modules/mocha/package.json')), 'node_modules stays ignored').to.equal(true);
     });
 
     it('has a renovate comment above every pinned tool in .ci/ and the skaffold installer', () => {
