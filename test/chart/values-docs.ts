@@ -55,3 +55,27 @@ export function valuesKeys(file: string): ValuesKey[] {
   });
   return keys;
 }
+
+export function valueAt(root: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), root);
+}
+
+/** JSON as Go's encoding/json writes it for helm-docs: map keys sorted, <, > and & escaped. */
+function goJson(value: unknown): string {
+  const sorted = (node: unknown): unknown =>
+    Array.isArray(node) ? node.map(sorted) : node !== null && typeof node === 'object' ? Object.fromEntries(Object.keys(node).sort().map((key) => [key, sorted((node as Record<string, unknown>)[key])])) : node;
+  return JSON.stringify(sorted(value)).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+function helmDocsType(value: unknown): string {
+  if (Array.isArray(value)) return 'list';
+  if (value === null) return 'string';
+  if (typeof value === 'object') return 'object';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  return typeof value === 'boolean' ? 'bool' : 'string';
+}
+
+/** The row helm-docs' chart.valuesTable writes for a value: key, type, default, and the `# -- ` comment joined. */
+export function helmDocsRow(path: string, value: unknown, comment: readonly string[]): string {
+  return `| ${path} | ${helmDocsType(value)} | \`${goJson(value)}\` | ${comment.join(' ')} |`;
+}
