@@ -49,11 +49,13 @@ RUN node="$(command -v node)" \
 # test: the mocha + chai suite of test/e2e, run against any deployment given BASE_URL. Only what it runs with, on an
 # empty base: node and its libraries (no shell, no npm), the suite's dependencies, test/e2e and the reporter that
 # prints the "N passed, N failed" line. Editing other tests or the root's dependencies leaves the image as it is.
-# test/e2e/package.json ("type": "module") makes the suite ESM, as the root's does for it outside the image.
+# The suite's manifest as /app/package.json ("type": "module") makes every .ts under /app ESM, as the root's does
+# outside the image: the suite and what is mounted next to it (test/containers/count-across-replicas.ts).
 # The same image serves compose's `sut`, the Swarm check, `helm test` and skaffold's verify step.
 FROM scratch AS test
 COPY --from=test-deps /rootfs/ /
 WORKDIR /app
+COPY --from=test-deps /app/package.json ./
 COPY --from=test-deps /app/node_modules ./node_modules
 COPY test/helpers/reporter.cjs ./test/helpers/
 COPY test/e2e ./test/e2e
