@@ -69,7 +69,10 @@ describe('Sentinel mode (REDIS_SENTINELS)', function () {
 
   it('follows a planned failover (SENTINEL FAILOVER): ready again on the new primary with the count kept', async () => {
     const { group, app } = await start([100, 100]);
-    for (let i = 0; i < 3; i++) expect((await post(`${app.url}/inc`)).status).to.equal(200);
+    for (let i = 0; i < 3; i++) {
+      const before = await post(`${app.url}/inc`);
+      expect(before.status, before.body).to.equal(200);
+    }
     const oldPort = group.primary.port;
     await group.sentinels[0]?.client().call('SENTINEL', 'FAILOVER', group.masterName);
     const newPort = await group.waitForSwitch(oldPort, 20_000);
