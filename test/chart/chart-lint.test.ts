@@ -70,7 +70,7 @@ describe('helm chart: lint and package', function () {
       const values = await runHelm(['show', 'values', join(dir, 'reas-0.2.0.tgz')]);
       expect(values.code, values.stderr).to.equal(0);
       expect(values.stdout).not.to.match(/^(api|redis): \{\}$/m);
-      for (const line of ['  replicaCount: 2', '    repository: reas', '  # -- replicaCount of the Deployment', '    repository: redis', '  networkPolicy:', '    ingressFrom: []']) {
+      for (const line of ['  replicaCount: 2', '    repository: reas', '  # -- Replicas of the Deployment', '    repository: redis', '  networkPolicy:', '    ingressFrom: []']) {
         expect(values.stdout).to.include(`\n${line}`);
       }
     });
