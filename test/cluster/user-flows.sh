@@ -24,8 +24,8 @@
 #                   an admitted client gets no connection to Redis but reaches the API; a pod with the API's labels
 #                   gets Redis' answer; with the policy deleted, the first pod reaches Redis too (so the policy, not
 #                   the network, stopped it)
-#   api-networkpolicy  the API's NetworkPolicy: a pod under it (the API's labels) reaches Redis but not the API's
-#                   port (egress: Redis and DNS only); with api.networkPolicy.ingressFrom narrowed to a label, a pod
+#   api-networkpolicy  the API's NetworkPolicy: a pod under it (the API's labels) reaches Redis but not a listener
+#                   that admits everyone (egress: Redis and DNS only); with api.networkPolicy.ingressFrom narrowed to a label, a pod
 #                   without it is refused, a pod with it gets 200, and the API pods stay Ready (kubelet probes pass)
 #
 # The order matters on this node: skaffold's build of `reas` is the same image (same ID) as the reas:0.1.0 that
@@ -360,13 +360,45 @@ networkpolicy() {
 
 # The API's own NetworkPolicy: its egress reaches Redis and DNS only, and a narrowed ingress admits only the peers
 # named in api.networkPolicy.ingressFrom. A pod with the API's labels is under that policy, as the API pods are.
+# listener: a pod under no policy that answers any bytes with an HTTP status line, behind Service listener:8080: a
+# destination whose own ingress admits everyone, so a refusal can only come from the caller's egress policy.
+listener() {
+  kubectl apply -n reas-s3 -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: listener, labels: {app.kubernetes.io/name: listener}}
+spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, runAsUser: 10001, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: listener
+    image: reas-test:0.1.0
+    imagePullPolicy: IfNotPresent
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+    command: [node, -e, "require('node:net').createServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\\\\r\\\\n\\\\r\\\\n'))).listen(8080)"]
+    ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: listener}
+spec:
+  selector: {app.kubernetes.io/name: listener}
+  ports: [{port: 8080, targetPort: 8080}]
+EOF
+  kubectl wait -n reas-s3 --for=condition=Ready pod/listener --timeout=60s >/dev/null
+}
+
 api_networkpolicy() {
   s3_release
   kubectl get networkpolicy -n reas-s3 reas-api >/dev/null
-  probe api-egress '{app.kubernetes.io/name: api, app.kubernetes.io/instance: reas}' '!reas-api:5000' reas-redis:6379
-  grep -Eqx 'reas-api:5000 (timeout|error ECONNREFUSED|error EHOSTUNREACH)' "$work/probe-api-egress" \
-    || { echo "a pod under the API's policy reached something other than Redis and DNS (the API on :5000)"; return 1; }
+  listener
+  probe listener-control '{app.kubernetes.io/name: intruder, app.kubernetes.io/instance: reas}' listener:8080
+  grep -qx 'listener:8080 reply HTTP/1.1 200 OK' "$work/probe-listener-control" || { echo "the listener does not answer a pod under no policy"; return 1; }
+  probe api-egress '{app.kubernetes.io/name: api, app.kubernetes.io/instance: reas}' '!listener:8080' reas-redis:6379
+  grep -Eqx 'listener:8080 (timeout|error ECONNREFUSED|error EHOSTUNREACH)' "$work/probe-api-egress" \
+    || { echo "a pod under the API's policy reached something other than Redis and DNS (the listener)"; return 1; }
   grep -q '^reas-redis:6379 reply -NOAUTH' "$work/probe-api-egress" || { echo "a pod under the API's policy did not reach Redis"; return 1; }
+  kubectl delete -n reas-s3 pod/listener service/listener --wait=false >/dev/null
   helm upgrade reas "$repo" -n reas-s3 --reuse-values --wait --timeout "${wait_s}s" \
     --set-json 'api.networkPolicy.ingressFrom=[{"podSelector":{"matchLabels":{"reas.example/client":"yes"}}}]' >/dev/null
   # The policy controller applies a changed policy a moment after the upgrade: tried until refused (10 s at most).
