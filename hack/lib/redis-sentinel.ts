@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
-import { redisInstallHint, startRedis, type RedisServer } from './redis-server.js';
+import { spawnRedis, startRedis, type RedisServer } from './redis-server.js';
 
 /**
  * A TCP relay between a replica and its primary that a test can freeze: frozen, it forwards
@@ -133,22 +133,7 @@ async function startSentinel(dir: string, index: number, masterName: string, pri
       '',
     ].join('\n'),
   );
-  const proc: ChildProcess = spawn('redis-server', [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('+monitor master')) {
-        proc.stdout?.off('data', onData);
-        proc.stdout?.resume();
-        resolve();
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new Error(redisInstallHint) : error));
-    proc.once('exit', (code) => reject(new Error(`redis-server --sentinel exited with code ${code} before it was ready:\n${output}`)));
-  });
+  const proc = await spawnRedis([file, '--sentinel'], '+monitor master', 'redis-server --sentinel');
   let client: Redis | undefined;
   return {
     port,

@@ -39,6 +39,32 @@ export const redisInstallHint =
   'redis-server is not installed or not on PATH: install it (Debian/Ubuntu: `apt-get install -y redis-server`; ' +
   'macOS: `brew install redis`) and run the tests again';
 
+/**
+ * Spawns redis-server with these arguments and resolves once its stdout shows `ready`; rejects with the install hint
+ * when it is missing, or with its output when it exits first. Also starts Sentinels (`--sentinel`).
+ */
+export async function spawnRedis(args: readonly string[], ready: string, label: string, spawned?: (proc: ChildProcess) => void): Promise<ChildProcess> {
+  const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Known to the caller before it is ready, so the caller's stop() can end one that hangs on its way up.
+  spawned?.(proc);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(ready)) {
+        proc.stdout?.off('data', onData);
+        proc.stdout?.resume();
+        resolve();
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new Error(redisInstallHint) : error));
+    proc.once('exit', (code) => reject(new Error(`${label} exited with code ${code} before it was ready:\n${output}`)));
+  });
+  return proc;
+}
+
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'reas-redis-'));
@@ -50,24 +76,8 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          proc.stdout?.off('data', onData);
-          proc.stdout?.resume();
-          resolve();
-        }
-      };
-      proc.stdout?.on('data', onData);
-      proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      proc.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new Error(redisInstallHint) : error),
-      );
-      proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)));
+    await spawnRedis(args, 'Ready to accept connections', 'redis-server', (proc) => {
+      child = proc;
     });
   }
 
