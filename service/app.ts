@@ -4,7 +4,8 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createCounter, type Counter } from './counter.js';
+import { createCounter } from './counter.js';
+import type { ReplicatedWrites } from './replication.js';
 import { createFailureLog, type FailureLog } from './failure-log.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestMetrics } from './middleware/request-metrics.js';
@@ -21,7 +22,7 @@ export interface AppDependencies {
   /** @default a fresh registry without process metrics */
   readonly metrics?: Metrics;
   /** Sentinel mode's replicated increments and decrements (replication.ts); standalone when absent. */
-  readonly writes?: Pick<Counter, 'increment' | 'decrement'>;
+  readonly writes?: ReplicatedWrites;
   /** Where failed requests are logged; server.ts flushes it at shutdown. @default one over `logger` */
   readonly failures?: FailureLog;
 }
@@ -35,8 +36,8 @@ export function createApp({ redis, logger, config, metrics = createMetrics(), wr
   // As gin: paths are case-sensitive, and a trailing slash is another path (redirected by trailingSlash).
   const router = new Router({ sensitive: true, strict: true });
   const counter = createCounter({ redis, key: config.counterKey, timeoutMs: config.redisTimeoutMs, metrics });
-  healthRoutes({ router, redis, timeoutMs: config.redisTimeoutMs, requirePrimary: writes !== undefined });
-  counterRoutes({ router, counter: writes === undefined ? counter : { get: () => counter.get(), ...writes } });
+  healthRoutes({ router, redis, timeoutMs: config.redisTimeoutMs, ...(writes === undefined ? {} : { writeConnection: writes.connection }) });
+  counterRoutes({ router, counter: writes === undefined ? counter : { get: () => counter.get(), increment: () => writes.increment(), decrement: () => writes.decrement() } });
   metricsRoutes({ router, metrics });
 
   app.use(errorHandler(failures));

@@ -173,9 +173,14 @@ export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis
   };
 }
 
+/** The counter's increments and decrements, answered only once replicated (see group-commit.ts). */
+export interface ReplicatedWrites extends Pick<Counter, 'increment' | 'decrement'> {
+  /** The connection they go through: the service is ready only while it is (routes/health.ts). */
+  readonly connection: Redis;
+}
+
 export interface Replication {
-  /** The counter's increments and decrements, answered only once replicated (see group-commit.ts). */
-  readonly writes: Pick<Counter, 'increment' | 'decrement'>;
+  readonly writes: ReplicatedWrites;
   close(): void;
 }
 
@@ -209,7 +214,7 @@ export function createReplication(
   });
   logger.info({ master: config.redisSentinel.masterName, sentinels: config.redisSentinel.sentinels.length, durability: policy.name }, 'sentinel mode');
   return {
-    writes: groupCommit,
+    writes: { increment: () => groupCommit.increment(), decrement: () => groupCommit.decrement(), connection: writer },
     close() {
       groupCommit.close();
       switches.close();

@@ -9,8 +9,11 @@ export interface HealthRoutesDeps {
   readonly redis: Redis;
   /** How long /readyz waits for Redis's answer (REDIS_TIMEOUT_MS). */
   readonly timeoutMs: number;
-  /** Sentinel mode: ready only while connected to the primary. @default false */
-  readonly requirePrimary?: boolean;
+  /**
+   * Sentinel mode's write connection (replication.ts): ready only while it is connected too, and while
+   * `redis` is connected to the primary. @default none: standalone
+   */
+  readonly writeConnection?: Pick<Redis, 'status'>;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface HealthRoutesDeps {
  * GET /readyz is readiness: ready only while Redis answers PING within the command timeout
  * (in Sentinel mode: while the Redis it is connected to answers ROLE as the primary).
  */
-export function healthRoutes({ router, redis, timeoutMs, requirePrimary = false }: HealthRoutesDeps): void {
+export function healthRoutes({ router, redis, timeoutMs, writeConnection }: HealthRoutesDeps): void {
   // Answered after the event loop has read every request that arrived with this one, so the answers
   // of a busy loop go out together, as the Redis routes' do (one Redis reply settles many requests).
   // Answering in the same turn as the read cost more CPU per request than /count in every Koa server
@@ -32,7 +35,11 @@ export function healthRoutes({ router, redis, timeoutMs, requirePrimary = false 
     if (redis.status !== 'ready') {
       throw new AppError('REDIS_UNAVAILABLE', `Not ready: Redis connection is ${redis.status}`);
     }
-    if (requirePrimary) {
+    if (writeConnection !== undefined) {
+      // Writes go through a connection of their own; a pod ready while it reconnects would answer them 503.
+      if (writeConnection.status !== 'ready') {
+        throw new AppError('REDIS_UNAVAILABLE', `Not ready: the Redis write connection is ${writeConnection.status}`);
+      }
       // Sentinel mode: a Redis that answers is not enough; it must still be the primary (a demoted
       // one answers too, read-only) until ioredis follows the switch.
       let role: unknown;

@@ -35,6 +35,8 @@ export async function startApp(env: Record<string, string>, options: Replication
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   await waitUntilReady(redis);
+  // Sentinel mode writes through a connection of its own: ready once it is too, as /readyz would say.
+  if (replication !== undefined) await waitUntilReady(replication.writes.connection);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

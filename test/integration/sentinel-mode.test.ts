@@ -41,6 +41,31 @@ describe('Sentinel mode (REDIS_SENTINELS)', function () {
     }
   });
 
+  it('is not ready while its write connection is not connected, although its other connection is', async () => {
+    const { group, app } = await start([100, 100]);
+    expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+    // The Sentinels gone, a dropped write connection cannot find the primary again; the app's own connection stays up.
+    await Promise.all(group.sentinels.map((sentinel) => sentinel.stop()));
+    const primary = new Redis({ host: '127.0.0.1', port: group.primary.port, password: group.password });
+    primary.on('error', () => undefined);
+    try {
+      const clients = String(await primary.call('CLIENT', 'LIST'));
+      const writer = /^id=(\d+) .* name=reas-writes /m.exec(clients);
+      if (writer === null) throw new Error(`no reas-writes connection at the primary:\n${clients}`);
+      await primary.call('CLIENT', 'KILL', 'ID', writer[1] as string);
+      const deadline = Date.now() + 3000;
+      let res = await fetch(`${app.url}/readyz`);
+      while (res.status === 200 && Date.now() < deadline) {
+        await sleep(50);
+        res = await fetch(`${app.url}/readyz`);
+      }
+      expect(`${res.status} ${await res.text()}`).to.match(/^503 Not ready: the Redis write connection is (connecting|reconnecting|close)$/);
+      expect(app.redis.status, 'the app connection').to.equal('ready');
+    } finally {
+      primary.disconnect();
+    }
+  });
+
   it('answers 503 REDIS_NOT_REPLICATED (may have been applied) when an in-sync replica cannot confirm, and waits for none that Sentinel never promotes', async () => {
     const { group, app } = await start([100, 0]);
     const [promotable, never] = group.replicas;
