@@ -35,7 +35,11 @@ export interface DurabilityPolicy {
 
 /** What the durability rule needs from the Sentinels (replication.ts's SentinelView). */
 export interface PromotionView {
-  readonly failoverInProgress: boolean;
+  /**
+   * One entry per failover a Sentinel is leading: the run id of the replica it promotes, '' while it has
+   * not chosen one (or its run id is unknown).
+   */
+  readonly failovers: ReadonlySet<string>;
   readonly candidates: ReadonlySet<string>;
   readonly neverPromoted: ReadonlySet<string>;
 }
@@ -45,9 +49,12 @@ export interface PromotionView {
  * promote, and there must be at least one: the replicas in sync with the primary (listed by ROLE)
  * and those a Sentinel reaches and could promote although the primary no longer lists them (one
  * cut off from the primary, or just promoted by a failover), less those with replica-priority 0.
- * Nothing is acknowledged while a Sentinel is failing the master over.
+ * Nothing is acknowledged while a Sentinel is failing the master over, except on the replica that
+ * failover promotes (`primaryRunId`, the run id of the Redis the writes go to): once the Sentinels
+ * name it, the leader only re-points the other replicas, which acknowledge it like any other replica,
+ * and waiting for the leader's end (its next INFO round, up to a second) would only lengthen the outage.
  */
-export function promotableInSync(view: () => PromotionView): DurabilityPolicy {
+export function promotableInSync(view: () => PromotionView, primaryRunId: () => string | undefined = () => undefined): DurabilityPolicy {
   const required = (role: PrimaryRole, sentinels: PromotionView): Set<string> => {
     const addresses = new Set(sentinels.candidates);
     for (const replica of role.replicas) if (!sentinels.neverPromoted.has(replica.address)) addresses.add(replica.address);
@@ -58,7 +65,11 @@ export function promotableInSync(view: () => PromotionView): DurabilityPolicy {
     firstNeed: (previous) => (previous === undefined ? 1 : Math.max(1, required(previous, view()).size)),
     durable(role, _acked, target) {
       const sentinels = view();
-      if (role.role !== 'master' || sentinels.failoverInProgress) return false;
+      if (role.role !== 'master') return false;
+      if (sentinels.failovers.size > 0) {
+        const self = primaryRunId();
+        if (self === undefined || [...sentinels.failovers].some((promoted) => promoted !== self)) return false;
+      }
       const addresses = required(role, sentinels);
       const acks = new Map(role.replicas.map((replica) => [replica.address, replica.ackOffset]));
       return addresses.size > 0 && [...addresses].every((address) => (acks.get(address) ?? -1) >= target);

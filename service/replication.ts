@@ -31,8 +31,11 @@ export function sentinelOptions(sentinel: SentinelConfig, timeoutMs: number): Re
 
 /** What the Sentinels say about the master's replicas, merged over every Sentinel that answered. */
 export interface SentinelView {
-  /** A Sentinel is failing the master over (flags failover_in_progress, or a replica promoted or being reconfigured). */
-  readonly failoverInProgress: boolean;
+  /**
+   * The failovers the Sentinels lead (master flagged failover_in_progress, or a replica promoted or being
+   * reconfigured): the run id of the replica each promotes, '' while it has not chosen one.
+   */
+  readonly failovers: ReadonlySet<string>;
   /** Replicas some Sentinel could promote now: reachable by it (answered a PING lately), replica-priority > 0, reporting the replica role. */
   readonly candidates: ReadonlySet<string>;
   /** Replicas with replica-priority 0: Sentinel never promotes them. */
@@ -40,7 +43,7 @@ export interface SentinelView {
 }
 
 /** No answer from any Sentinel: the rule falls back to the replicas in sync at the primary. */
-const unknownView: SentinelView = { failoverInProgress: false, candidates: new Set(), neverPromoted: new Set() };
+const unknownView: SentinelView = { failovers: new Set(), candidates: new Set(), neverPromoted: new Set() };
 
 /** How long the Sentinels' answers are trusted when no newer one comes. */
 const sentinelViewTtlMs = 5000;
@@ -93,6 +96,7 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
         client.call('SENTINEL', 'REPLICAS', sentinel.masterName),
       ])) as [unknown, unknown[]];
       let failoverInProgress = (fieldsOf(master).get('flags') ?? '').includes('failover_in_progress');
+      let promoted = '';
       const candidates = new Set<string>();
       const neverPromoted = new Set<string>();
       for (const flat of replicas) {
@@ -100,6 +104,7 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
         const address = `${fields.get('ip')}:${fields.get('port')}`;
         const flags = (fields.get('flags') ?? '').split(',');
         if (flags.some((flag) => flag === 'promoted' || flag.startsWith('reconf_'))) failoverInProgress = true;
+        if (flags.includes('promoted')) promoted = fields.get('runid') ?? '';
         const priority = Number(fields.get('slave-priority') ?? '100');
         if (priority === 0) {
           neverPromoted.add(address);
@@ -110,7 +115,8 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
           Number(fields.get('last-ok-ping-reply') ?? Infinity) <= reachableMs;
         if (reachable && fields.get('role-reported') === 'slave') candidates.add(address);
       }
-      answers.set(index, { at: Date.now(), view: { failoverInProgress, candidates, neverPromoted } });
+      const failovers = new Set(failoverInProgress ? [promoted] : []);
+      answers.set(index, { at: Date.now(), view: { failovers, candidates, neverPromoted } });
     } catch (error) {
       logger.debug({ err: error, sentinel: index }, 'a sentinel did not describe the master');
     }
@@ -127,7 +133,7 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
       const fresh = [...answers.values()].filter(({ at }) => Date.now() - at <= sentinelViewTtlMs).map(({ view }) => view);
       if (fresh.length === 0) return unknownView;
       return {
-        failoverInProgress: fresh.some((view) => view.failoverInProgress),
+        failovers: new Set(fresh.flatMap((view) => [...view.failovers])),
         candidates: new Set(fresh.flatMap((view) => [...view.candidates])),
         neverPromoted: new Set(fresh.flatMap((view) => [...view.neverPromoted])),
       };
@@ -144,9 +150,13 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
  * Subscribes to +switch-master on every Sentinel and, when the master switches, drops the ready
  * connections of `clients` (ioredis reconnects them to the primary the Sentinels now name; the
  * commands in flight fail, they are never re-sent). A client that is reconnecting needs nothing:
- * its next attempt, at most 200 ms away, asks the Sentinels.
+ * its next attempt, at most 200 ms away, asks the Sentinels. Every Sentinel announces the same
+ * switch, the failover's leader last (when it has re-pointed the other replicas, a second or more
+ * later): only the first announcement of a primary moves the clients, or the later ones would drop
+ * the connections just made to it.
  */
 export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis[], logger: Logger) {
+  let followed = '';
   const subscribers = sentinel.sentinels.map(({ host, port }) => {
     const subscriber = new Redis({
       host,
@@ -160,7 +170,8 @@ export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis
     subscriber.on('message', (_channel: string, message: string) => {
       // "<master name> <old ip> <old port> <new ip> <new port>"
       const [name, , , host, port] = message.split(' ');
-      if (name !== sentinel.masterName) return;
+      if (name !== sentinel.masterName || `${host}:${port}` === followed) return;
+      followed = `${host}:${port}`;
       logger.info({ master: name, primary: `${host}:${port}` }, 'sentinel switched the primary: reconnecting');
       for (const client of clients) if (client.status === 'ready') client.disconnect(true);
     });
@@ -169,6 +180,35 @@ export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis
   return {
     close(): void {
       for (const subscriber of subscribers) subscriber.disconnect();
+    },
+  };
+}
+
+/**
+ * The run id of the Redis `client` is connected to (INFO server, asked once per connection), for the
+ * durability rule to tell the replica a failover promotes from the primary it replaces; undefined
+ * while unknown, which the rule treats as the strict case.
+ */
+export function trackRunId(client: Redis): { readonly current: string | undefined } {
+  let runId: string | undefined;
+  let connection = 0;
+  client.on('ready', () => {
+    const asked = ++connection;
+    runId = undefined;
+    client.info('server').then(
+      (info) => {
+        if (asked === connection) runId = /^run_id:(\w+)/m.exec(info)?.[1];
+      },
+      () => undefined,
+    );
+  });
+  client.on('close', () => {
+    connection++;
+    runId = undefined;
+  });
+  return {
+    get current() {
+      return runId;
     },
   };
 }
@@ -203,7 +243,8 @@ export function createReplication(
   const writer = redis.duplicate({ connectionName: 'reas-writes', enableAutoPipelining: false });
   writer.on('error', () => undefined); // the app's client logs the same connection errors
   const watch = watchSentinels(config.redisSentinel, config.redisTimeoutMs, logger);
-  const policy = options.policy ?? promotableInSync(() => watch.view());
+  const writesTo = trackRunId(writer);
+  const policy = options.policy ?? promotableInSync(() => watch.view(), () => writesTo.current);
   const switches = followSwitches(config.redisSentinel, [redis, writer], logger);
   const groupCommit: GroupCommit = createGroupCommit({
     redis: writer,

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { sentinelApp } from '../helpers/sentinel-app.js';
+import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
+import { trackRunId } from '../../service/replication.js';
 
 async function post(url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
   const res = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' } });
@@ -115,5 +117,67 @@ describe('Sentinel mode (REDIS_SENTINELS)', function () {
     const count = (JSON.parse(answer.body) as { count: number }).count;
     expect(count).to.be.at.least(4).and.at.most(4 + mayHaveApplied);
     expect((await fetch(`${app.url}/readyz`)).status).to.equal(200);
+  });
+  it('moves to the new primary once per failover: the same switch announced by every Sentinel does not drop its new connections', async () => {
+    const { group } = await start([100, 100]);
+    const oldPort = group.primary.port;
+    await group.sentinels[0]?.client().call('SENTINEL', 'FAILOVER', group.masterName);
+    const newPort = await group.waitForSwitch(oldPort, 20_000);
+    const primary = new Redis({ host: '127.0.0.1', port: newPort, password: group.password });
+    primary.on('error', () => undefined);
+    const connections = async () => {
+      const list = String(await primary.call('CLIENT', 'LIST'));
+      return ['reas', 'reas-writes'].map((name) => new RegExp(`^id=(\\d+) .* name=${name} `, 'm').exec(list)?.[1]);
+    };
+    try {
+      const deadline = Date.now() + 10_000;
+      let before = await connections();
+      while (before.includes(undefined) && Date.now() < deadline) {
+        await sleep(20);
+        before = await connections();
+      }
+      expect(before, 'both connections moved to the new primary').to.not.include(undefined);
+      // Every Sentinel announces the switch: the leader when its failover ends, after it has re-pointed the other replica.
+      const leader = group.sentinels[0]?.client();
+      while (Date.now() < deadline) {
+        const flags = (await leader?.call('SENTINEL', 'MASTER', group.masterName)) as string[];
+        if (!(flags[flags.indexOf('flags') + 1] ?? '').includes('failover_in_progress')) break;
+        await sleep(50);
+      }
+      await sleep(500);
+      expect(await connections(), 'the same connections').to.deep.equal(before);
+    } finally {
+      primary.disconnect();
+    }
+  });
+});
+
+describe('trackRunId (which Redis the write connection reaches)', () => {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  afterEach(async () => {
+    client?.disconnect();
+    await server?.dispose();
+  });
+
+  it("knows the run id of the Redis it is connected to, forgets it when the connection drops, and learns the restarted one's", async () => {
+    server = await startRedis({ persistent: false });
+    client = new Redis(server.url, { retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    const runId = trackRunId(client);
+    const runIdOf = async () => /^run_id:(\w+)/m.exec(await (client as Redis).info('server'))?.[1];
+    const until = async (check: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!check() && Date.now() < deadline) await sleep(20);
+    };
+    await until(() => runId.current !== undefined);
+    const first = await runIdOf();
+    expect(runId.current).to.match(/^[0-9a-f]{40}$/).and.equal(first);
+    await server.stop();
+    await until(() => runId.current === undefined);
+    expect(runId.current, 'while disconnected').to.equal(undefined);
+    await server.start();
+    await until(() => runId.current !== undefined);
+    expect(runId.current).to.equal(await runIdOf()).and.not.equal(first);
   });
 });

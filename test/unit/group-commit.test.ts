@@ -29,11 +29,14 @@ describe('parseRole', () => {
 });
 
 describe('promotableInSync (the production durability rule)', () => {
-  let sentinels: { failoverInProgress: boolean; candidates: Set<string>; neverPromoted: Set<string> };
+  let sentinels: { failovers: Set<string>; candidates: Set<string>; neverPromoted: Set<string> };
+  /** The run id of the Redis the writes go to. */
+  let self: string | undefined;
   beforeEach(() => {
-    sentinels = { failoverInProgress: false, candidates: new Set(['a:1', 'b:1']), neverPromoted: new Set(['never:1']) };
+    sentinels = { failovers: new Set(), candidates: new Set(['a:1', 'b:1']), neverPromoted: new Set(['never:1']) };
+    self = 'run-p';
   });
-  const rule = promotableInSync(() => sentinels);
+  const rule = promotableInSync(() => sentinels, () => self);
 
   it('is durable once every in-sync replica acknowledged the target offset', () => {
     expect(rule.durable(primary([['a:1', 1000], ['b:1', 1200]]), 2, 1000)).to.equal(true);
@@ -61,9 +64,28 @@ describe('promotableInSync (the production durability rule)', () => {
     expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000], ['new:1', 10]]), 2, 1000)).to.equal(false);
   });
 
-  it('acknowledges nothing while a Sentinel is failing the master over', () => {
-    sentinels.failoverInProgress = true;
+  it('acknowledges nothing on a primary a Sentinel is failing over', () => {
+    sentinels.failovers = new Set(['run-b']);
     expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000)).to.equal(false);
+  });
+
+  it('acknowledges nothing while a failover has not chosen the replica it promotes yet', () => {
+    sentinels.failovers = new Set(['']);
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000)).to.equal(false);
+  });
+
+  it('acknowledges nothing during a failover while it does not know which Redis it writes to', () => {
+    sentinels.failovers = new Set(['run-p']);
+    self = undefined;
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000)).to.equal(false);
+  });
+
+  it('acknowledges on the replica a failover promoted once every promotable replica holds the write (the leader still reconfiguring the others)', () => {
+    sentinels.failovers = new Set(['run-p']);
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000)).to.equal(true);
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 999]]), 2, 1000)).to.equal(false);
+    sentinels.failovers = new Set(['run-p', '']);
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000), 'and a second failover not yet decided').to.equal(false);
   });
 
   it('is never durable without at least one promotable replica', () => {

@@ -4,6 +4,10 @@
 . /etc/redis/ha-common.sh
 [ "$(ask 127.0.0.1 6379 ROLE || true)" = master ] || exit 0
 deadline=$(( $(date +%s) + FAILOVER_WAIT_SECONDS ))
+# This process is about to stop: Sentinel must never promote it, and the service, which waits only for replicas
+# Sentinel might promote, must not wait for it once it is a replica that has stopped. The Sentinels read the
+# priority when they meet it as a replica after the switch. (A restarted pod is a new process with the default.)
+ask 127.0.0.1 6379 CONFIG SET replica-priority 0 >/dev/null || true
 asked=""
 for node in $REDIS_NODES; do
   [ "$node" != "$me" ] || continue
