@@ -103,7 +103,13 @@ function stop(): void {
     for (const f of failures) byKind[f.what] = (byKind[f.what] ?? 0) + 1;
     const distinct = new Set(acknowledged).size;
     let longestGapMs = 0;
-    for (let i = 1; i < acknowledgedAt.length; i += 1) longestGapMs = Math.max(longestGapMs, (acknowledgedAt[i] ?? 0) - (acknowledgedAt[i - 1] ?? 0));
+    let longestGapFrom = 0;
+    for (let i = 1; i < acknowledgedAt.length; i += 1) {
+      const gap = (acknowledgedAt[i] ?? 0) - (acknowledgedAt[i - 1] ?? 0);
+      if (gap > longestGapMs) [longestGapMs, longestGapFrom] = [gap, acknowledgedAt[i - 1] ?? 0];
+    }
+    // Wall-clock times, to line the client's outage up with the Sentinels' and the API's logs.
+    const clock = (ms: number) => new Date(started + ms).toISOString();
     const failedAt = failures.map((f) => f.at);
     process.stdout.write(`${JSON.stringify({
       seconds: (Date.now() - started) / 1000,
@@ -117,6 +123,8 @@ function stop(): void {
       // From the first failed answer to the last one, and the longest time between two 200s.
       failureWindowMs: failedAt.length > 0 ? Math.max(...failedAt) - Math.min(...failedAt) : 0,
       longestGapMs,
+      longestGap: longestGapMs > 0 ? `${clock(longestGapFrom)} to ${clock(longestGapFrom + longestGapMs)}` : '',
+      failures: failedAt.length > 0 ? `${clock(Math.min(...failedAt))} to ${clock(Math.max(...failedAt))}` : '',
       failuresByKind: byKind,
       firstFailures: failures.slice(0, 10),
     })}\n`);

@@ -161,6 +161,25 @@ helm_test() {
   echo "figure: helm test: $(( $(date +%s) - t ))s, $(kubectl logs -n "$ns" job/reas-test | grep -Eo '[0-9]+ (passing|passed)' | tail -n 1 || true)"
 }
 
+# trace SINCE: the fault's phases, each with its own clock (all on the one node): the Sentinels' failover events and
+# the Redis pods' role changes (a deleted pod's own lines go with it), the API pods following the switch, and the
+# client's outage (wall-clock, from load.ts).
+trace() {
+  local since=$1 p
+  for p in reas-redis-0 reas-redis-1 reas-redis-2; do
+    kubectl logs -n "$ns" "$p" -c sentinel --since-time="$since" 2>/dev/null \
+      | grep -E '[+-](sdown|odown|try-failover|elected-leader|selected-slave|promoted-slave|failover-state-[a-z-]+|slave-reconf-[a-z]+|switch-master|failover-end|convert-to-slave|role-change)' \
+      | sed "s/^/trace: $p sentinel: /" || true
+    kubectl logs -n "$ns" "$p" -c redis --since-time="$since" 2>/dev/null \
+      | grep -E 'reas: |MASTER MODE|Connecting to MASTER|sync: Finished|Partial resynchronization|Synchronization with replica .* succeeded|Starting|Ready to accept' \
+      | sed "s/^/trace: $p redis: /" || true
+  done
+  for p in $(kubectl get pods -n "$ns" -l app.kubernetes.io/name=api -o jsonpath='{.items[*].metadata.name}'); do
+    kubectl logs -n "$ns" "$p" --since-time="$since" 2>/dev/null | grep -E 'switched the primary|redis ready' | cut -c1-200 | sed "s/^/trace: $p: /" || true
+  done
+  echo "trace: client: longest time without a 200 $(field longestGap); failed answers $(field failures)"
+}
+
 # fault NAME ACTION: the shared frame of planned and unplanned. ACTION gets the primary's pod name.
 fault() {
   local name=$1 action=$2 with_load=$3 primary before after acked maybe restarts_before
@@ -175,8 +194,10 @@ fault() {
   fi
   # The fault runs in the background while a surviving pod's Sentinel is polled: the moment the primary serves
   # again (another pod promoted, or the same one restarted) is the Redis side of the outage.
-  local other=reas-redis-0 t0 served_ms="" now
+  local other=reas-redis-0 t0 served_ms="" now since
   [ "$primary" != reas-redis-0 ] || other=reas-redis-1
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  echo "trace: $(date -u +%H:%M:%S.%3N) $name: the fault begins"
   t0=$(date +%s%N)
   "$action" "$primary" >"$work/action.log" 2>&1 &
   local action_pid=$!
@@ -206,6 +227,7 @@ fault() {
   [ "$with_load" = 1 ] || return 0
   sleep 3
   echo "load:"; stop_load
+  trace "$since"
   after=$(count)
   acked=$(field acknowledged)
   maybe=$(field maybeApplied)
