@@ -6,7 +6,7 @@
 # /sentinel, the password file) and PID namespace (pid 1 a shell whose output is the pod's log), as the pods get.
 # Root only (namespaces, mounts); run by ci.sh before the cluster, and by hand:
 #
-#   sudo test/cluster/ha-scripts.sh [agree] [planned] [restart] [down]      default: all four, in this order
+#   sudo test/cluster/ha-scripts.sh [agree] [planned] [restart] [down] [cut-off]      default: all five, in this order
 #
 #   agree     a fresh start: the three Sentinels agree on pod 0 with two online replicas, CKQUORUM OK, the primary
 #             announced by DNS name; a replica refuses INCR
@@ -16,6 +16,9 @@
 #             answers as the primary again, no failover
 #   down      the primary's redis-server SIGKILLed and left down: the Sentinels promote a replica after
 #             down-after-milliseconds; started again, it joins as a replica; no acknowledged (WAIT 2) increment lost
+#   cut-off   pod 0 (after its preStop if it is the primary) deleted and started again while it cannot reach the
+#             others, as a new pod whose address the other pods' network policies do not admit yet: it must not
+#             start as a second primary; once reachable it joins as a replica and the Sentinels agree
 #
 # Prints `ok`/`not ok` per check with its figures and "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
@@ -225,16 +228,38 @@ down() {
   [ "$after" = "$before" ] || { echo "acknowledged increments were lost or added"; return 1; }
 }
 
+cut_off() {
+  local primary t now started
+  primary=$(agreed 30)
+  # Pod 0 is where a pod that hears from nobody falls back to: the case that could make a second primary.
+  [ "$primary" != reas-redis-0 ] || in_pod 0 sh /etc/redis/pre-stop-redis.sh || { echo "pod 0's preStop failed"; return 1; }
+  stop_pod 0
+  # Its link on the bridge down: what it sends is dropped, as a network policy drops it (no refusal, a timeout).
+  ip -n "${prefix}br" link set "${prefix}v0" down
+  t=$(now_ms)
+  start_pod 0
+  sleep 8
+  [ "$(role 0)" != master ] || { echo "pod 0 answers as a primary while it cannot reach the others"; ip -n "${prefix}br" link set "${prefix}v0" up; return 1; }
+  ip -n "${prefix}br" link set "${prefix}v0" up
+  now=$(agreed 60)
+  started=$(grep -E '^reas: starting as' "$base/pod0/pod.log" | tail -n 1 || true)
+  echo "figure: cut-off: pod 0 cut off for 8 s after its start, then reachable: '$started'; all agree on $now after $(( $(now_ms) - t )) ms"
+  [ "$started" = "reas: starting as a replica of $now.reas-redis-headless.reas.svc.cluster.local" ] \
+    || { echo "pod 0 did not start as a replica of the primary the Sentinels name ($now)"; return 1; }
+  [ "$(role 0)" = slave ] || { echo "pod 0 is not a replica"; return 1; }
+}
+
 check_failed_context() { for i in 0 1 2; do echo "---- pod $i ----"; tail -n 15 "$base/pod$i/pod.log" 2>/dev/null | sed "s/$password/***/g"; done; }
 selected=("$@")
-[ ${#selected[@]} -gt 0 ] || selected=(agree planned restart down)
+[ ${#selected[@]} -gt 0 ] || selected=(agree planned restart down cut-off)
 for s in "${selected[@]}"; do
   case "$s" in
     agree) check "ha processes: a fresh start elects pod 0; the Sentinels agree; replicas refuse writes; auth required" agree ;;
     planned) check "ha processes: the primary's preStop fails over first; the restarted pod is a replica" planned ;;
     restart) check "ha processes: a primary killed and restarted at once is the primary again" restart ;;
     down) check "ha processes: a primary killed and left down: a replica promoted, no acknowledged increment lost" down ;;
-    *) die "unknown check '$s' (agree, planned, restart, down)" ;;
+    cut-off) check "ha processes: a restarted pod that cannot reach the others yet does not start as a second primary" cut_off ;;
+    *) die "unknown check '$s' (agree, planned, restart, down, cut-off)" ;;
   esac
 done
 report

@@ -31,11 +31,15 @@ sentinel_master() {
   done
 }
 
-# With no Sentinel answering: another Redis pod that says it is a primary, else the first pod.
-fallback_master() {
+# Another Redis pod that says it is a primary; empty when none does.
+other_primary() {
   for node in $REDIS_NODES; do
     [ "$node" != "$me" ] || continue
     [ "$(ask "$node" 6379 ROLE || true)" != master ] || { echo "$node"; return 0; }
   done
-  echo "$first"
+}
+
+# With no Sentinel answering: another Redis pod that says it is a primary, else the first pod.
+fallback_master() {
+  other_primary | grep . || echo "$first"
 }

@@ -2,6 +2,20 @@
 . /etc/redis/ha-common.sh
 umask 077
 master=$(sentinel_master)
+if [ -z "$master" ] && [ -d /data/appendonlydir ]; then
+  # This pod ran before (it has an AOF), yet no Sentinel answers: far more often it cannot reach the other pods yet
+  # (a new pod's address reaches their network policies a few seconds after it starts; seen on the CI cluster)
+  # than they are all gone. Falling back to the first pod now would make that pod a second primary beside the one
+  # the Sentinels name, so it keeps asking for up to STARTUP_WAIT_SECONDS (all pods restarted: pod 0 after that).
+  waited=0
+  while [ -z "$master" ] && [ "$waited" -lt "${STARTUP_WAIT_SECONDS:-30}" ]; do
+    sleep 1
+    waited=$((waited + 1))
+    master=$(sentinel_master)
+    [ -n "$master" ] || master=$(other_primary)
+  done
+  log "no Sentinel or primary answered at first; after ${waited}s: ${master:-still none}"
+fi
 [ -n "$master" ] || master=$(fallback_master)
 {
   printf 'requirepass "%s"\nmasterauth "%s"\n' "$REDISCLI_AUTH" "$REDISCLI_AUTH"
