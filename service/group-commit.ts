@@ -42,6 +42,8 @@ export interface PromotionView {
   readonly failovers: ReadonlySet<string>;
   readonly candidates: ReadonlySet<string>;
   readonly neverPromoted: ReadonlySet<string>;
+  /** The run id a Sentinel last read from each replica it lists. */
+  readonly runIds: ReadonlyMap<string, string>;
 }
 
 /**
@@ -56,7 +58,10 @@ export interface PromotionView {
  */
 export function promotableInSync(view: () => PromotionView, primaryRunId: () => string | undefined = () => undefined): DurabilityPolicy {
   const required = (role: PrimaryRole, sentinels: PromotionView): Set<string> => {
-    const addresses = new Set(sentinels.candidates);
+    // A Sentinel's answer from before a failover (or from a Sentinel gone since, kept for its TTL) lists the
+    // promoted replica as a candidate: the primary the writes go to, which cannot lack them.
+    const self = primaryRunId();
+    const addresses = new Set([...sentinels.candidates].filter((address) => self === undefined || sentinels.runIds.get(address) !== self));
     for (const replica of role.replicas) if (!sentinels.neverPromoted.has(replica.address)) addresses.add(replica.address);
     return addresses;
   };

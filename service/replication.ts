@@ -40,10 +40,12 @@ export interface SentinelView {
   readonly candidates: ReadonlySet<string>;
   /** Replicas with replica-priority 0: Sentinel never promotes them. */
   readonly neverPromoted: ReadonlySet<string>;
+  /** The run id each replica had at the Sentinel's last INFO. */
+  readonly runIds: ReadonlyMap<string, string>;
 }
 
 /** No answer from any Sentinel: the rule falls back to the replicas in sync at the primary. */
-const unknownView: SentinelView = { failovers: new Set(), candidates: new Set(), neverPromoted: new Set() };
+const unknownView: SentinelView = { failovers: new Set(), candidates: new Set(), neverPromoted: new Set(), runIds: new Map() };
 
 /** How long the Sentinels' answers are trusted when no newer one comes. */
 const sentinelViewTtlMs = 5000;
@@ -99,9 +101,12 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
       let promoted = '';
       const candidates = new Set<string>();
       const neverPromoted = new Set<string>();
+      const runIds = new Map<string, string>();
       for (const flat of replicas) {
         const fields = fieldsOf(flat);
         const address = `${fields.get('ip')}:${fields.get('port')}`;
+        const runId = fields.get('runid');
+        if (runId) runIds.set(address, runId);
         const flags = (fields.get('flags') ?? '').split(',');
         if (flags.some((flag) => flag === 'promoted' || flag.startsWith('reconf_'))) failoverInProgress = true;
         if (flags.includes('promoted')) promoted = fields.get('runid') ?? '';
@@ -116,7 +121,7 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
         if (reachable && fields.get('role-reported') === 'slave') candidates.add(address);
       }
       const failovers = new Set(failoverInProgress ? [promoted] : []);
-      answers.set(index, { at: Date.now(), view: { failovers, candidates, neverPromoted } });
+      answers.set(index, { at: Date.now(), view: { failovers, candidates, neverPromoted, runIds } });
     } catch (error) {
       logger.debug({ err: error, sentinel: index }, 'a sentinel did not describe the master');
     }
@@ -130,12 +135,17 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
 
   return {
     view(): SentinelView {
-      const fresh = [...answers.values()].filter(({ at }) => Date.now() - at <= sentinelViewTtlMs).map(({ view }) => view);
+      // Oldest first, so that for a replica restarted since an older answer the freshest run id wins.
+      const fresh = [...answers.values()]
+        .filter(({ at }) => Date.now() - at <= sentinelViewTtlMs)
+        .sort((x, y) => x.at - y.at)
+        .map(({ view }) => view);
       if (fresh.length === 0) return unknownView;
       return {
         failovers: new Set(fresh.flatMap((view) => [...view.failovers])),
         candidates: new Set(fresh.flatMap((view) => [...view.candidates])),
         neverPromoted: new Set(fresh.flatMap((view) => [...view.neverPromoted])),
+        runIds: new Map(fresh.flatMap((view) => [...view.runIds])),
       };
     },
     close(): void {

@@ -177,6 +177,7 @@ trace() {
   for p in $(kubectl get pods -n "$ns" -l app.kubernetes.io/name=api -o jsonpath='{.items[*].metadata.name}'); do
     kubectl logs -n "$ns" "$p" --since-time="$since" 2>/dev/null | grep -E 'switched the primary|redis ready' | cut -c1-200 | sed "s/^/trace: $p: /" || true
   done
+  cat "$work/sentinel-samples.log"
   echo "trace: client: longest time without a 200 $(field longestGap); failed answers $(field failures)"
 }
 
@@ -201,6 +202,13 @@ fault() {
   t0=$(date +%s%N)
   "$action" "$primary" >"$work/action.log" 2>&1 &
   local action_pid=$!
+  # What a surviving Sentinel says about the replicas, twice a second for 10 s: the durability rule reads the same.
+  ( for _ in $(seq 1 20); do
+      echo "trace: $(date -u +%H:%M:%S.%3N) $other's Sentinel: $(rcli "$other" 26379 SENTINEL REPLICAS mymaster 2>/dev/null | paste -sd' ' \
+        | grep -oE 'name [^ ]+|flags [^ ]+|slave-priority [0-9]+|last-ok-ping-reply [0-9]+|role-reported [a-z]+' | awk '{printf "%s=%s ", $1, $2}' | sed 's/\.reas-redis-headless[^ ]*//g')"
+      sleep 0.5
+    done ) >"$work/sentinel-samples.log" 2>&1 &
+  local sampler_pid=$!
   sleep 0.5
   while [ -z "$served_ms" ] && [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt "$wait_s" ]; do
     now=$(sentinel_primary "$other" 2>/dev/null || true)
@@ -227,6 +235,7 @@ fault() {
   [ "$with_load" = 1 ] || return 0
   sleep 3
   echo "load:"; stop_load
+  wait "$sampler_pid" || true
   trace "$since"
   after=$(count)
   acked=$(field acknowledged)

@@ -234,7 +234,7 @@ describe('Sentinel mode under load (real redis-server primary, 2 replicas, 3 Sen
     });
 
     it('(negative control) loses acknowledged increments when the rule follows only the replicas the primary lists, without asking the Sentinels', async () => {
-      const observed = await plannedFailover(promotableInSync(() => ({ failovers: new Set(), candidates: new Set(), neverPromoted: new Set() })));
+      const observed = await plannedFailover(promotableInSync(() => ({ failovers: new Set(), candidates: new Set(), neverPromoted: new Set(), runIds: new Map() })));
       expect(() => checkNoAcknowledgedLoss(observed)).to.throw(/lost acknowledged increments/);
     });
   });

@@ -29,11 +29,11 @@ describe('parseRole', () => {
 });
 
 describe('promotableInSync (the production durability rule)', () => {
-  let sentinels: { failovers: Set<string>; candidates: Set<string>; neverPromoted: Set<string> };
+  let sentinels: { failovers: Set<string>; candidates: Set<string>; neverPromoted: Set<string>; runIds: Map<string, string> };
   /** The run id of the Redis the writes go to. */
   let self: string | undefined;
   beforeEach(() => {
-    sentinels = { failovers: new Set(), candidates: new Set(['a:1', 'b:1']), neverPromoted: new Set(['never:1']) };
+    sentinels = { failovers: new Set(), candidates: new Set(['a:1', 'b:1']), neverPromoted: new Set(['never:1']), runIds: new Map([['a:1', 'run-a'], ['b:1', 'run-b']]) };
     self = 'run-p';
   });
   const rule = promotableInSync(() => sentinels, () => self);
@@ -58,6 +58,14 @@ describe('promotableInSync (the production durability rule)', () => {
   it('does not wait for a replica that left the primary and that no Sentinel can reach (dead)', () => {
     sentinels.candidates = new Set(['a:1']);
     expect(rule.durable(primary([['a:1', 1000]]), 1, 1000)).to.equal(true);
+  });
+
+  it('does not wait for the primary itself where a Sentinel still lists it as a replica (an answer from before the failover that promoted it)', () => {
+    sentinels.candidates = new Set(['a:1', 'b:1', 'p:1']);
+    sentinels.runIds.set('p:1', 'run-p');
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000)).to.equal(true);
+    self = undefined;
+    expect(rule.durable(primary([['a:1', 1000], ['b:1', 1000]]), 2, 1000), 'while it does not know which Redis it writes to').to.equal(false);
   });
 
   it('waits for an in-sync replica even when the Sentinels do not know it yet', () => {
