@@ -36,7 +36,7 @@ export interface SentinelView {
    * reconfigured): the run id of the replica each promotes, '' while it has not chosen one.
    */
   readonly failovers: ReadonlySet<string>;
-  /** Replicas some Sentinel could promote now: reachable by it (answered a PING lately), replica-priority > 0, reporting the replica role. */
+  /** Replicas some Sentinel could promote now: reachable by it (answered a PING lately), replica-priority > 0, reporting the replica role, INFO on record. */
   readonly candidates: ReadonlySet<string>;
   /** Replicas with replica-priority 0: Sentinel never promotes them. */
   readonly neverPromoted: ReadonlySet<string>;
@@ -62,6 +62,40 @@ function fieldsOf(flat: unknown): Map<string, string> {
   if (!Array.isArray(flat)) return fields;
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
   return fields;
+}
+
+/**
+ * One Sentinel's SENTINEL MASTER and SENTINEL REPLICAS replies as the durability rule reads them. A candidate
+ * is a replica this Sentinel could promote now, by Sentinel's own selection rules (sentinelSelectSlave): not
+ * down or disconnected, answering its PINGs, replica-priority above 0, reporting the replica role, and with an
+ * INFO reply on record (a replica it met but never read INFO from, e.g. an old primary that stopped right
+ * after the switch, has no run id and is never selected; its link flags can say nothing while it is gone).
+ */
+export function parseSentinelView(master: unknown, replicas: readonly unknown[]): SentinelView {
+  let failoverInProgress = (fieldsOf(master).get('flags') ?? '').includes('failover_in_progress');
+  let promoted = '';
+  const candidates = new Set<string>();
+  const neverPromoted = new Set<string>();
+  const runIds = new Map<string, string>();
+  for (const flat of replicas) {
+    const fields = fieldsOf(flat);
+    const address = `${fields.get('ip')}:${fields.get('port')}`;
+    const runId = fields.get('runid') ?? '';
+    if (runId !== '') runIds.set(address, runId);
+    const flags = (fields.get('flags') ?? '').split(',');
+    if (flags.some((flag) => flag === 'promoted' || flag.startsWith('reconf_'))) failoverInProgress = true;
+    if (flags.includes('promoted')) promoted = runId;
+    const priority = Number(fields.get('slave-priority') ?? '100');
+    if (priority === 0) {
+      neverPromoted.add(address);
+      continue;
+    }
+    const reachable =
+      !flags.some((flag) => flag === 's_down' || flag === 'o_down' || flag === 'disconnected') &&
+      Number(fields.get('last-ok-ping-reply') ?? Infinity) <= reachableMs;
+    if (reachable && fields.get('role-reported') === 'slave' && runId !== '') candidates.add(address);
+  }
+  return { failovers: new Set(failoverInProgress ? [promoted] : []), candidates, neverPromoted, runIds };
 }
 
 /**
@@ -97,31 +131,7 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
         client.call('SENTINEL', 'MASTER', sentinel.masterName),
         client.call('SENTINEL', 'REPLICAS', sentinel.masterName),
       ])) as [unknown, unknown[]];
-      let failoverInProgress = (fieldsOf(master).get('flags') ?? '').includes('failover_in_progress');
-      let promoted = '';
-      const candidates = new Set<string>();
-      const neverPromoted = new Set<string>();
-      const runIds = new Map<string, string>();
-      for (const flat of replicas) {
-        const fields = fieldsOf(flat);
-        const address = `${fields.get('ip')}:${fields.get('port')}`;
-        const runId = fields.get('runid');
-        if (runId) runIds.set(address, runId);
-        const flags = (fields.get('flags') ?? '').split(',');
-        if (flags.some((flag) => flag === 'promoted' || flag.startsWith('reconf_'))) failoverInProgress = true;
-        if (flags.includes('promoted')) promoted = fields.get('runid') ?? '';
-        const priority = Number(fields.get('slave-priority') ?? '100');
-        if (priority === 0) {
-          neverPromoted.add(address);
-          continue;
-        }
-        const reachable =
-          !flags.some((flag) => flag === 's_down' || flag === 'o_down' || flag === 'disconnected') &&
-          Number(fields.get('last-ok-ping-reply') ?? Infinity) <= reachableMs;
-        if (reachable && fields.get('role-reported') === 'slave') candidates.add(address);
-      }
-      const failovers = new Set(failoverInProgress ? [promoted] : []);
-      answers.set(index, { at: Date.now(), view: { failovers, candidates, neverPromoted, runIds } });
+      answers.set(index, { at: Date.now(), view: parseSentinelView(master, replicas) });
     } catch (error) {
       logger.debug({ err: error, sentinel: index }, 'a sentinel did not describe the master');
     }
