@@ -31,6 +31,32 @@ describe('withDeadline', () => {
     expect(Date.now() - started).to.be.at.least(29);
   });
 
+  it('rejects each pending call at its own deadline, whatever became of the calls before it', async () => {
+    const started = Date.now();
+    const first = withDeadline(Promise.resolve('early'), 40);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const second = withDeadline(new Promise(() => undefined), 40).catch((e: unknown) => e);
+    const third = withDeadline(new Promise(() => undefined), 80).catch((e: unknown) => e);
+    expect(await first).to.equal('early');
+    expect(await second).to.be.instanceOf(DeadlineError).with.property('ms', 40);
+    expect(Date.now() - started, 'the second one, 40 ms after it began').to.be.at.least(54);
+    expect(await third).to.be.instanceOf(DeadlineError).with.property('ms', 80);
+    expect(Date.now() - started, 'the third one, on its own deadline').to.be.at.least(94);
+  });
+
+  it('holds no timer once nothing is pending, so it never keeps a process alive', async () => {
+    // A process whose one call settled at once must exit at once, not when its 60 s deadline would have passed.
+    const script = `import { withDeadline } from ${JSON.stringify(new URL('../../service/deadline.ts', import.meta.url).href)};
+      console.log(await withDeadline(Promise.resolve('settled'), 60_000));`;
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect([code, output.trim()]).to.deep.equal([0, 'settled']);
+    expect(Date.now() - started, 'exited long before the deadline').to.be.below(30_000);
+  });
+
   it('prefers a reply that reached the socket while the event loop was blocked past the deadline', async () => {
     // A real socket, as with Redis: the peer answers at once, but this process is busy for
     // longer than the deadline. A timeout that rejects straight from its timer would win here,
