@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
 import type { SentinelConfig } from './sentinel-config.js';
@@ -172,11 +173,26 @@ export function watchSentinels(sentinel: SentinelConfig, timeoutMs: number, logg
  * commands in flight fail, they are never re-sent). A client that is reconnecting needs nothing:
  * its next attempt, at most 200 ms away, asks the Sentinels. Every Sentinel announces the same
  * switch, the failover's leader last (when it has re-pointed the other replicas, a second or more
- * later): only the first announcement of a primary moves the clients, or the later ones would drop
- * the connections just made to it.
+ * later): a connection already on the announced primary stays, or the later announcements would drop
+ * the connections just made to it. Any other ready connection moves, whichever announcement it is (one
+ * may have reached the old primary while the first announcement was on its way).
  */
 export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis[], logger: Logger) {
-  let followed = '';
+  async function moveTo(host: string, port: number): Promise<void> {
+    let addresses: string[] = [];
+    try {
+      addresses = (await lookup(host, { all: true })).map(({ address }) => address);
+    } catch {
+      // Unresolvable here: nothing counts as already there, every ready connection moves.
+    }
+    const there = (client: Redis) =>
+      client.stream?.remotePort === port && addresses.includes((client.stream.remoteAddress ?? '').replace(/^::ffff:/, ''));
+    const moving = clients.filter((client) => client.status === 'ready' && !there(client));
+    if (moving.length === 0) return;
+    logger.info({ master: sentinel.masterName, primary: `${host}:${port}` }, 'sentinel switched the primary: reconnecting');
+    for (const client of moving) client.disconnect(true);
+  }
+
   const subscribers = sentinel.sentinels.map(({ host, port }) => {
     const subscriber = new Redis({
       host,
@@ -190,10 +206,8 @@ export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis
     subscriber.on('message', (_channel: string, message: string) => {
       // "<master name> <old ip> <old port> <new ip> <new port>"
       const [name, , , host, port] = message.split(' ');
-      if (name !== sentinel.masterName || `${host}:${port}` === followed) return;
-      followed = `${host}:${port}`;
-      logger.info({ master: name, primary: `${host}:${port}` }, 'sentinel switched the primary: reconnecting');
-      for (const client of clients) if (client.status === 'ready') client.disconnect(true);
+      if (name !== sentinel.masterName || host === undefined || port === undefined) return;
+      void moveTo(host, Number(port));
     });
     return subscriber;
   });
@@ -212,15 +226,22 @@ export function followSwitches(sentinel: SentinelConfig, clients: readonly Redis
 export function trackRunId(client: Redis): { readonly current: string | undefined } {
   let runId: string | undefined;
   let connection = 0;
-  client.on('ready', () => {
-    const asked = ++connection;
-    runId = undefined;
+  // Asked again while the same connection is up: a failed INFO must not leave the strict case on for good.
+  const ask = (asked: number): void => {
     client.info('server').then(
       (info) => {
         if (asked === connection) runId = /^run_id:(\w+)/m.exec(info)?.[1];
       },
-      () => undefined,
+      () => {
+        setTimeout(() => {
+          if (asked === connection && client.status === 'ready') ask(asked);
+        }, 250).unref();
+      },
     );
+  };
+  client.on('ready', () => {
+    runId = undefined;
+    ask(++connection);
   });
   client.on('close', () => {
     connection++;

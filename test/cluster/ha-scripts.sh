@@ -132,7 +132,17 @@ restart_redis() { # I: the redis container started again in the same pod (the ku
 }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# Until all three Sentinels name the same primary, it says master with two online replicas, CKQUORUM is OK.
+# Replicas a pod's Sentinel lists as up (neither s_down nor disconnected). A Sentinel learns them from the primary's
+# INFO, every 10 s: one that does not know a replica yet cannot re-point it in a failover, and Sentinel then fixes
+# that replica only failover-timeout later (seen in CI: the leader ended a failover at once, leaving a replica on the
+# dead primary).
+sentinel_replicas() {
+  in_pod "$1" timeout 3 redis-cli --no-auth-warning -p 26379 SENTINEL REPLICAS mymaster 2>/dev/null \
+    | sed -n '/^flags$/{n;p}' | grep -vcE 's_down|disconnected' || true
+}
+
+# Until all three Sentinels name the same primary and list both replicas as up, it says master with two online
+# replicas, CKQUORUM is OK.
 agreed() {
   local limit=$1 deadline p m ok
   deadline=$(( $(date +%s) + limit ))
@@ -141,6 +151,7 @@ agreed() {
     m=$(sentinel_says 0 || true)
     for p in 1 2; do [ "$(sentinel_says "$p" || true)" = "$m" ] || ok=0; done
     [ -n "$m" ] || ok=0
+    for p in 0 1 2; do [ "$ok" = 0 ] || [ "$(sentinel_replicas "$p")" = 2 ] || ok=0; done
     if [ "$ok" = 1 ]; then
       [ "$(role "${m##*-}")" = master ] || ok=0
       [ "$(in_pod "${m##*-}" redis-cli --no-auth-warning INFO replication 2>/dev/null | tr -d '\r' | grep -c 'state=online')" = 2 ] || ok=0
@@ -149,7 +160,7 @@ agreed() {
     if [ "$ok" = 1 ]; then echo "$m"; return 0; fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
       for p in 0 1 2; do
-        echo "pod $p: role $(role "$p"), its Sentinel says $(sentinel_says "$p"), online replicas $(in_pod "$p" redis-cli --no-auth-warning INFO replication 2>/dev/null | tr -d '\r' | grep -c 'state=online'), $(cli "$p" -p 26379 SENTINEL CKQUORUM mymaster 2>&1)" >&2
+        echo "pod $p: role $(role "$p"), its Sentinel says $(sentinel_says "$p") and lists $(sentinel_replicas "$p") replicas up, online replicas $(in_pod "$p" redis-cli --no-auth-warning INFO replication 2>/dev/null | tr -d '\r' | grep -c 'state=online'), $(cli "$p" -p 26379 SENTINEL CKQUORUM mymaster 2>&1)" >&2
       done
       return 1
     fi

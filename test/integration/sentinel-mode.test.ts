@@ -180,4 +180,25 @@ describe('trackRunId (which Redis the write connection reaches)', () => {
     await until(() => runId.current !== undefined);
     expect(runId.current).to.equal(await runIdOf()).and.not.equal(first);
   });
+
+  it('asks again while INFO is refused on a connection that stays up', async () => {
+    server = await startRedis({ persistent: false });
+    const admin = new Redis(server.url);
+    try {
+      await admin.call('ACL', 'SETUSER', 'default', '-info');
+      // Without INFO, ioredis's own ready check cannot run (and says so on the console).
+      client = new Redis(server.url, { retryStrategy: () => 50, enableReadyCheck: false });
+      client.on('error', () => undefined);
+      const runId = trackRunId(client);
+      await new Promise((resolve) => (client as Redis).once('ready', resolve));
+      await sleep(600);
+      expect(runId.current, 'while INFO is refused').to.equal(undefined);
+      await admin.call('ACL', 'SETUSER', 'default', '+info');
+      const deadline = Date.now() + 3000;
+      while (runId.current === undefined && Date.now() < deadline) await sleep(20);
+      expect(runId.current).to.match(/^[0-9a-f]{40}$/);
+    } finally {
+      admin.disconnect();
+    }
+  });
 });

@@ -23,9 +23,11 @@ ask() {
   timeout 2 redis-cli --no-auth-warning -h "$host" -p "$port" "$@" 2>/dev/null | head -n 1
 }
 
-# The primary as the first Sentinel that answers names it; empty when none does (a fresh install).
+# The primary as the first Sentinel that answers names it; empty when none does (a fresh install). With `others`,
+# this pod's own Sentinel is not asked.
 sentinel_master() {
   for node in $REDIS_NODES; do
+    [ "${1:-}" != others ] || [ "$node" != "$me" ] || continue
     master=$(ask "$node" 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER_SET" || true)
     case "$master" in "" | -* | ERR*) ;; *) echo "$master"; return 0 ;; esac
   done

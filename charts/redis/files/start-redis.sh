@@ -7,14 +7,15 @@ if [ -z "$master" ] && [ -d /data/appendonlydir ]; then
   # (a new pod's address reaches their network policies a few seconds after it starts; seen on the CI cluster)
   # than they are all gone. Falling back to the first pod now would make that pod a second primary beside the one
   # the Sentinels name, so it keeps asking for up to STARTUP_WAIT_SECONDS (all pods restarted: pod 0 after that).
-  waited=0
-  while [ -z "$master" ] && [ "$waited" -lt "${STARTUP_WAIT_SECONDS:-30}" ]; do
+  # Not its own Sentinel: one that started cut off too monitors pod 0 by the same fallback. By the clock, as one
+  # round of asking can take seconds when packets are dropped.
+  began=$(date +%s)
+  while [ -z "$master" ] && [ $(( $(date +%s) - began )) -lt "${STARTUP_WAIT_SECONDS:-30}" ]; do
     sleep 1
-    waited=$((waited + 1))
-    master=$(sentinel_master)
+    master=$(sentinel_master others)
     [ -n "$master" ] || master=$(other_primary)
   done
-  log "no Sentinel or primary answered at first; after ${waited}s: ${master:-still none}"
+  log "no Sentinel or primary answered at first; after $(( $(date +%s) - began ))s: ${master:-still none}"
 fi
 [ -n "$master" ] || master=$(fallback_master)
 {
