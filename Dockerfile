@@ -14,18 +14,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=warn
 
-# build: compiles service/ to dist/.
+# build: type-checks service/ and bundles it with its production dependencies into dist/server.js, beside the
+# licence texts of those dependencies (hack/build.ts).
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
+COPY hack/build.ts ./hack/
 COPY service ./service
 RUN npm run build
-
-# prod-deps: production dependencies only. A fresh `npm ci --omit=dev` (run in parallel with deps under
-# BuildKit) is much faster than `npm prune` on the full tree.
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=warn
 
 # test-deps: what the test stage takes, gathered on the Node base: the e2e suite's own dependencies (mocha, chai and
 # tsx, pinned in test/e2e/package.json and its lockfile, none of the root's), and under /rootfs node with the shared
@@ -84,8 +79,9 @@ CMD ["node", "node_modules/tsx/dist/cli.mjs", "watch", "--clear-screen=false", "
 FROM dev AS debug
 CMD ["node", "node_modules/tsx/dist/cli.mjs", "watch", "--clear-screen=false", "--inspect=127.0.0.1:9229", "service/server.ts"]
 
-# runtime: production dependencies and compiled code only, as an unprivileged numeric user that owns
-# nothing in the image, so the root filesystem can be mounted read-only.
+# runtime: the bundle (the service with its production dependencies, one file: no node_modules), its source map and
+# its dependencies' licence texts, as an unprivileged numeric user that owns nothing in the image, so the root
+# filesystem can be mounted read-only.
 FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="reas" \
@@ -95,10 +91,9 @@ LABEL org.opencontainers.image.title="reas" \
 ENV NODE_ENV=production \
     PORT=5000
 WORKDIR /app
-# package.json carries "type": "module", which the compiled ESM in dist/ needs at run time.
+# package.json carries "type": "module", which the bundle (ESM) needs at run time.
 COPY package.json ./
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/server.js /app/dist/server.js.map /app/dist/third-party-licenses.txt ./dist/
 USER 10001:10001
 EXPOSE 5000
 # Liveness, not readiness: /ok needs no Redis, so an outage of Redis does not get every API task restarted
@@ -107,5 +102,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/ok').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly, no npm wrapper, so SIGTERM reaches the server for its graceful shutdown. --disable-sigusr1
 # (Node 22.14+): SIGUSR1 would otherwise open the inspector on 127.0.0.1:9229, reachable from every container
-# of the pod.
-CMD ["node", "--disable-sigusr1", "dist/server.js"]
+# of the pod. --disable-warning=DEP0169: Node's warning about ioredis's url.parse(), which it prints for bundled
+# code only (hack/lib/server-command.ts).
+CMD ["node", "--disable-sigusr1", "--disable-warning=DEP0169", "dist/server.js"]

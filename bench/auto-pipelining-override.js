@@ -1,4 +1,4 @@
-// Preload (`node --import ./bench/auto-pipelining-override.js dist/server.js`) that forces ioredis's
+// Preload (`node --import ./bench/auto-pipelining-override.js <server.js>`, a bundle that leaves ioredis out) that forces ioredis's
 // enableAutoPipelining to REAS_BENCH_AUTO_PIPELINING (true|false) on every client the process creates.
 // It lets the benchmark measure the service with and without auto-pipelining without a production
 // switch for it: ioredis reads the option per command, and the constructor calls connect() (before any

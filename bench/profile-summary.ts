@@ -1,12 +1,17 @@
 // Summarizes a V8 .cpuprofile (from `npm run bench -- --cpu-prof`) as self time by package and by
 // function, so a missed target can be traced to what costs without opening DevTools.
+// The service runs as one bundle (dist/server.js): its source map (dist/server.js.map) gives each sample back its
+// package or service/ file.
 // Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [--top N]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
@@ -18,13 +23,29 @@ interface CpuProfile {
   endTime: number;
 }
 
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** The frame's place in the source: through the source map beside its file when there is one (the bundle's). */
+function original(frame: ProfileNode['callFrame']): { url: string; lineNumber: number } {
+  if (!frame.url.startsWith('file://')) return frame;
+  const file = fileURLToPath(frame.url);
+  if (!sourceMaps.has(file)) {
+    const mapFile = `${file}.map`;
+    sourceMaps.set(file, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload) : undefined);
+  }
+  const entry = sourceMaps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (entry === undefined || !('originalSource' in entry)) return frame;
+  return { url: pathToFileURL(resolve(dirname(file), entry.originalSource)).href, lineNumber: entry.originalLine };
+}
+
 /** Where a frame's code lives: an npm package, Node's internals, the service, or a V8 pseudo-frame. */
 function areaOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg?.[1] !== undefined) return pkg[1];
   if (url.startsWith('node:')) return 'node internals';
-  if (url.includes('/dist/')) return 'service (dist/)';
+  if (url.includes('/service/')) return 'service';
+  if (url.includes('/dist/')) return 'dist/ (no source position)';
   if (url.includes('/bench/')) return 'bench';
   return url;
 }
@@ -49,11 +70,13 @@ function main(): void {
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
   for (const [id, us] of selfUs) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const { callFrame } = byId.get(id)!;
+    const { functionName } = callFrame;
     if (functionName === '(idle)') continue;
+    const { url, lineNumber } = original(callFrame);
     const area = areaOf(url, functionName);
     areas.set(area, (areas.get(area) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'}  ${url === '' ? '' : `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${lineNumber + 1}`}`;
+    const fn = `${functionName || '(anonymous)'}  ${url === '' ? '' : `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|service)\//, '$1/')}:${lineNumber + 1}`}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
   }
   // Inclusive time: a sample counts for every area on its stack, so "prom-client" includes the Node
@@ -65,10 +88,12 @@ function main(): void {
     if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const { url, functionName } = byId.get(cur)!.callFrame;
+      const { callFrame } = byId.get(cur)!;
+      const { functionName } = callFrame;
       if (functionName === '(root)') break;
+      const { url } = original(callFrame);
       seen.add(areaOf(url, functionName));
-      if (!url.includes('node_modules') && (url.includes('/dist/') || url.includes('/bench/'))) seen.add(`${functionName || '(anonymous)'} (${url.replace(/^.*\/(dist|bench)\//, '$1/')})`);
+      if (!url.includes('node_modules') && /\/(dist|service|bench)\//.test(url)) seen.add(`${functionName || '(anonymous)'} (${url.replace(/^.*\/(dist|service|bench)\//, '$1/')})`);
     }
     for (const area of seen) inclusive.set(area, (inclusive.get(area) ?? 0) + us);
   }

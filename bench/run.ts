@@ -27,6 +27,7 @@ import { ensureWrk, runWrk, wrkTimeoutSeconds, type WrkResult } from './lib/wrk.
 import { HA, startHa, type HaSetup } from './lib/ha.js';
 import { ensureGinPeer } from './lib/gin-peer.js';
 import { measureIdleConnections, type IdleMemory } from './lib/idle-connections.js';
+import { bundleService } from '../hack/build.js';
 import { spawnSync } from 'node:child_process';
 
 const SERVICE = 'service';
@@ -126,8 +127,12 @@ async function main(): Promise<number> {
   }
   if (opts.koaFloor) specs.push({ name: KOA_FLOOR, kind: 'koa-floor', nodePath: opts.node });
   if (opts.studyAutoPipelining) {
+    // The preload that switches auto-pipelining off patches the ioredis in node_modules, which dist/server.js does
+    // not load (it carries its own copy): this row runs a bundle that leaves ioredis out.
+    const dist = path.join(repoRoot, 'node_modules/.cache/reas-bench/ioredis-external');
+    await bundleService({ outfile: path.join(dist, 'server.js'), external: ['ioredis'] });
     specs.push(
-      { name: SERVICE_NO_AP, kind: 'service', autoPipelining: false, nodePath: opts.node },
+      { name: SERVICE_NO_AP, kind: 'service', autoPipelining: false, nodePath: opts.node, dist },
       { name: BASELINE_NO_AP, kind: 'baseline', autoPipelining: false, nodePath: opts.node },
     );
   }

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/free-port.js';
 import { redisInstallHint } from './lib/redis-server.js';
+import { serverEntry, serverNodeFlags } from './lib/server-command.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = `${root}.cache/redis`;
@@ -39,7 +40,7 @@ redis.stdout.resume();
 process.stderr.write(`local redis-server on 127.0.0.1:${redisPort}, data in .cache/redis\n`);
 
 const watch = process.argv.includes('--watch');
-const command = watch ? [`${root}node_modules/tsx/dist/cli.mjs`, 'watch', '--clear-screen=false', `${root}service/server.ts`] : [`${root}dist/server.js`];
+const command = watch ? [`${root}node_modules/tsx/dist/cli.mjs`, 'watch', '--clear-screen=false', `${root}service/server.ts`] : [...serverNodeFlags, serverEntry];
 const service = spawn(process.execPath, command, {
   env: { ...process.env, REDIS_URL: process.env.REDIS_URL ?? `redis://127.0.0.1:${redisPort}` },
   stdio: 'inherit',

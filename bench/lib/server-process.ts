@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../hack/lib/free-port.js';
+import { serverNodeFlags } from '../../hack/lib/server-command.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -75,7 +76,7 @@ function commandFor(spec: ServerSpec, env: ServerEnv): { command: string; args: 
     args.push('--import', path.join(repoRoot, 'bench/auto-pipelining-override.js'));
     extraEnv.REAS_BENCH_AUTO_PIPELINING = String(spec.autoPipelining);
   }
-  args.push(path.join(spec.dist ?? path.join(repoRoot, 'dist'), 'server.js'));
+  args.push(...serverNodeFlags, path.join(spec.dist ?? path.join(repoRoot, 'dist'), 'server.js'));
   return { command, args, extraEnv };
 }
 

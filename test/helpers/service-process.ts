@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../../hack/lib/free-port.js';
+import { serverEntry, serverNodeFlags } from '../../hack/lib/server-command.js';
 
-export const serverEntry = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
+export { serverEntry };
 
 export interface ServiceProcess {
   readonly url: string;
@@ -24,11 +24,20 @@ export interface ServiceProcess {
  */
 export async function spawnService(
   env: Record<string, string>,
-  options: { waitFor?: '/readyz' | '/ok' | 'nothing' } = {},
+  options: {
+    waitFor?: '/readyz' | '/ok' | 'nothing';
+    /** Another copy of the bundle to run. @default serverEntry */
+    entry?: string;
+    /** Node's flags. @default serverNodeFlags */
+    nodeFlags?: readonly string[];
+    /** The node binary. @default the one running the tests */
+    node?: string;
+  } = {},
 ): Promise<ServiceProcess> {
-  if (!existsSync(serverEntry)) throw new Error(`${serverEntry} is missing: run \`npm run build\` first`);
+  const entry = options.entry ?? serverEntry;
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
-  const child = spawn(process.execPath, [serverEntry], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeFlags ?? serverNodeFlags), entry], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

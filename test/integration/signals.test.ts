@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
+import { imageNode } from '../helpers/image-node.js';
 import { spawnService, serverEntry, type ServiceProcess } from '../helpers/service-process.js';
 import { directClient } from '../helpers/app-server.js';
 import { freePort } from '../../hack/lib/free-port.js';
@@ -20,20 +19,9 @@ function imageCommand(): string[] {
   return JSON.parse(cmd ?? '[]') as string[];
 }
 
-/**
- * A Node that has --disable-sigusr1 (22.14+): the one running the tests, or the image's Node that
- * .ci/run installs into ~/.cache/reas/node (REAS_IMAGE_NODE overrides).
- */
+/** A Node that has --disable-sigusr1 (22.14+): the one running the tests, or one of the image's line. */
 function nodeWithDisableSigusr1(): string {
-  if (process.allowedNodeEnvironmentFlags.has('--disable-sigusr1')) return process.execPath;
-  const candidates = [process.env.REAS_IMAGE_NODE ?? '', join(homedir(), '.cache/reas/node/v26.12.1/bin/node')];
-  const found = candidates.find((path) => path !== '' && existsSync(path));
-  if (found === undefined) {
-    throw new Error(
-      `node ${process.version} has no --disable-sigusr1 and no Node 22.14+ was found: run the tests on Node 22.14+ or set REAS_IMAGE_NODE to one`,
-    );
-  }
-  return found;
+  return process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? process.execPath : imageNode();
 }
 
 describe('signals (dist/server.js)', () => {
