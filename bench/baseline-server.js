@@ -1,5 +1,5 @@
 // The benchmark's yardstick: the reas API's counter routes on bare node:http + ioredis, nothing else.
-// Plain JavaScript run by `node` directly (no loader, no build), like the service's compiled dist/, so
+// Plain JavaScript run by `node` directly (no loader, no build), like the service's bundle (dist/server.js), so
 // the two differ only by what the service adds: Koa, the router, logging, metrics, config.
 // Never shipped: it lives under bench/ and is excluded from the build and the image.
 //

@@ -41,6 +41,7 @@ function original(frame: ProfileNode['callFrame']): { url: string; lineNumber: n
 /** Where a frame's code lives: an npm package, Node's internals, the service, or a V8 pseudo-frame. */
 function areaOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.includes('/node_modules/.cache/')) return 'dist/ (no source position)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg?.[1] !== undefined) return pkg[1];
   if (url.startsWith('node:')) return 'node internals';

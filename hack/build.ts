@@ -12,9 +12,10 @@
  *   npm run build
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { generateLicenseFile } from 'generate-license-file';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,6 +42,25 @@ export interface BundleOptions {
  */
 export const optionalPackages: readonly string[] = ['supports-color'];
 
+/**
+ * ioredis tells Redis its version (CLIENT SETINFO LIB-VER) from its package.json, which it finds through __dirname
+ * at run time. The bundle has neither (an ES module has no __dirname, the image no node_modules), so it would send
+ * "error-fetching-version": the version is read here, at build time, instead. The build fails when ioredis changes
+ * that code, rather than letting the bundle send the wrong version.
+ */
+const ioredisVersion: Plugin = {
+  name: 'ioredis-version',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]ioredis[\\/]built[\\/]utils[\\/]index\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const { version } = JSON.parse(await readFile(join(path, '../../../package.json'), 'utf8')) as { version: string };
+      const lookup = /const filePath = \(0, path_1\.resolve\)\(__dirname, "\.\.", "\.\.", "package\.json"\);\s*const data = await fs_1\.promises\.readFile\(filePath, "utf8"\);/;
+      if (!lookup.test(source)) throw new Error(`${path}: ioredis no longer reads its version as hack/build.ts expects (getPackageMeta)`);
+      return { contents: source.replace(lookup, `const data = ${JSON.stringify(JSON.stringify({ version }))};`), loader: 'js' };
+    });
+  },
+};
+
 /** Bundles service/server.ts and its dependencies into one ES module for Node; returns esbuild's metafile. */
 export async function bundleService(options: BundleOptions): Promise<Metafile> {
   const result = await build({
@@ -61,6 +81,7 @@ export async function bundleService(options: BundleOptions): Promise<Metafile> {
     minify: false,
     legalComments: 'inline',
     metafile: true,
+    plugins: [ioredisVersion],
     logLevel: 'warning',
   });
   return result.metafile;

@@ -18,8 +18,10 @@ export function imageNode(): string {
   const major = imageNodeMajor();
   if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
   if (process.env.REAS_IMAGE_NODE !== undefined && existsSync(process.env.REAS_IMAGE_NODE)) return process.env.REAS_IMAGE_NODE;
-  const cache = join(homedir(), '.cache/reas/node');
-  const installed = existsSync(cache) ? readdirSync(cache).filter((v) => v.startsWith(`v${major}.`)).sort() : [];
+  // Where .ci/install-node.sh puts it.
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'reas/node');
+  const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+  const installed = existsSync(cache) ? readdirSync(cache).filter((v) => v.startsWith(`v${major}.`)).sort(byVersion) : [];
   const found = installed.map((v) => join(cache, v, 'bin/node')).findLast((path) => existsSync(path));
   if (found === undefined) {
     throw new Error(
