@@ -12,7 +12,13 @@ if (wanted !== 'true' && wanted !== 'false') {
 }
 const enabled = wanted === 'true';
 const connect = Redis.prototype.connect;
+let reported = false;
 Redis.prototype.connect = function connectWithOverride(...args) {
   this.options.enableAutoPipelining = enabled;
+  // bench/lib/server-process.ts looks for this line: without it the row would measure an unpatched ioredis.
+  if (!reported) {
+    reported = true;
+    process.stderr.write(`auto-pipelining-override[${process.pid}]: enableAutoPipelining=${enabled}\n`);
+  }
   return connect.apply(this, args);
 };

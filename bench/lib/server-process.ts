@@ -141,6 +141,12 @@ export async function startServer(spec: ServerSpec, env: ServerEnv): Promise<Run
     if (status === 200) readyMs = performance.now() - started;
     else await new Promise((r) => setTimeout(r, 5));
   }
+  // The preload patches the ioredis in node_modules: a service that carries its own copy (dist/server.js does) would
+  // run unpatched, and its row would measure the service as shipped under another name.
+  if (spec.kind === 'service' && spec.autoPipelining !== undefined && !readFileSync(env.logFile, 'utf8').includes(`auto-pipelining-override[${pid}]`)) {
+    child.kill('SIGKILL');
+    throw new Error(`${spec.name}: the auto-pipelining override never reached the ioredis it runs (one bundled inside it?)`);
+  }
 
   return {
     spec,

@@ -34,7 +34,7 @@ describe('npm run bench (bench/run.ts)', function () {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'reas-bench-'));
     const out = path.join(dir, 'result.json');
-    const args = ['--import', 'tsx', 'bench/run.ts', '--duration', '1', '--warmup', '0', '--rounds', '1', '--ready-samples', '1', '--routes', routes.join(','), '--no-gin', '--scaling', 'none', '--idle-connections', '0', '--out', out];
+    const args = ['--import', 'tsx', 'bench/run.ts', '--duration', '1', '--warmup', '0', '--rounds', '1', '--ready-samples', '1', '--routes', routes.join(','), '--no-gin', '--scaling', 'none', '--idle-connections', '0', '--study-auto-pipelining', '--out', out];
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     stdout = '';
     stderr = '';
@@ -53,11 +53,11 @@ describe('npm run bench (bench/run.ts)', function () {
     expect(result.ok).to.equal(true);
   });
 
-  it('measures every route on both servers with answers and no errors', () => {
+  it('measures every route on both servers, with and without auto-pipelining, with answers and no errors', () => {
     // Plus the HA row: POST /inc on the service in Sentinel mode.
-    expect(result.measurements).to.have.length(routes.length * 2 + 1);
+    expect(result.measurements).to.have.length(routes.length * 4 + 1);
     for (const route of routes) {
-      for (const server of ['service', 'baseline']) {
+      for (const server of ['service', 'baseline', 'service (no auto-pipelining)', 'baseline (no auto-pipelining)']) {
         const m = result.measurements.find((x) => x.route === route && x.server === server);
         expect(m, `${server} ${route}`).to.not.equal(undefined);
         expect(m!.errors, `${server} ${route} errors`).to.equal(0);

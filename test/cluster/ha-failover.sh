@@ -236,7 +236,13 @@ fault() {
   sleep 3
   echo "load:"; stop_load
   wait "$sampler_pid" || true
-  trace "$since"
+  trace "$since" >"$work/trace.log" 2>&1 || true
+  cat "$work/trace.log"
+  # A slow fault (over 5 s without a 200; the planned restart normally costs about 1 s) shows its trace in a quiet
+  # run too: that is the run whose trace is worth reading, and it may not come again.
+  if node -e 'process.exit(Number(process.argv[1]) > 5000 ? 0 : 1)' "$(field longestGapMs)"; then
+    sed 's/^/figure: slow fault, /' "$work/trace.log"
+  fi
   after=$(count)
   acked=$(field acknowledged)
   maybe=$(field maybeApplied)
