@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
 import { serverEntry, serverNodeFlags } from '../../hack/lib/server-command.js';
+import { imageCommand } from '../helpers/image.js';
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js';
 
 const root = new URL('../../', import.meta.url);
@@ -25,8 +26,7 @@ describe('the server command (hack/lib/server-command.ts)', () => {
   });
 
   it('is what the image runs and what npm start runs', () => {
-    const cmd = [...read('Dockerfile').matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
-    expect(JSON.parse(cmd ?? '[]')).to.deep.equal(['node', '--disable-sigusr1', ...serverNodeFlags, 'dist/server.js']);
+    expect(imageCommand()).to.deep.equal(['node', '--disable-sigusr1', ...serverNodeFlags, 'dist/server.js']);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.start).to.equal(['node', ...serverNodeFlags, 'dist/server.js'].join(' '));
   });

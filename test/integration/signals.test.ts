@@ -1,23 +1,15 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../../hack/lib/redis-server.js';
-import { imageNode } from '../helpers/image-node.js';
+import { imageCommand, imageNode } from '../helpers/image.js';
 import { spawnService, serverEntry, type ServiceProcess } from '../helpers/service-process.js';
 import { directClient } from '../helpers/app-server.js';
 import { freePort } from '../../hack/lib/free-port.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The command line the image runs, from the Dockerfile's last CMD. */
-function imageCommand(): string[] {
-  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
-  const cmd = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
-  return JSON.parse(cmd ?? '[]') as string[];
-}
 
 /** A Node that has --disable-sigusr1 (22.14+): the one running the tests, or one of the image's line. */
 function nodeWithDisableSigusr1(): string {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SKAFFOLD_VERSION } from '../skaffold/skaffold-binary.js';
 import { REPO_ROOT } from '../k8s/synth.js';
+import { imageNodeMajor } from '../helpers/image.js';
 
 const read = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { license: string; engines: { node: string }; scripts: Record<string, string>; devDependencies: Record<string, string> };
@@ -61,8 +62,7 @@ describe('repository conventions', () => {
     const pinned = (name: string) => new RegExp(`^${name}=(\\S+)$`, 'm').exec(ci)?.[1] ?? '';
     expect(atLeast(pinned('NODE_LOWEST'), pkg.engines.node)).to.equal(true);
     expect(major(pinned('NODE_LOWEST'))).to.equal(lowest);
-    const image = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(read('Dockerfile'))?.[1];
-    expect(major(pinned('NODE_IMAGE'))).to.equal(Number(image));
+    expect(major(pinned('NODE_IMAGE'))).to.equal(imageNodeMajor());
   });
 
   it("pins the e2e suite's own dependencies (test/e2e/package.json, all the test image installs) as the root does", () => {

@@ -2,10 +2,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** What the image is made of and runs, as the Dockerfile says. */
+const dockerfile = () => readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+
+/** The command line the image runs, from the Dockerfile's last CMD. */
+export function imageCommand(): string[] {
+  const cmd = [...dockerfile().matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
+  return JSON.parse(cmd ?? '[]') as string[];
+}
+
 /** The image's Node line, from the Dockerfile's NODE_IMAGE (node:<major>-...). */
 export function imageNodeMajor(): number {
-  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
-  const major = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)?.[1];
+  const major = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile())?.[1];
   if (major === undefined) throw new Error('Dockerfile: no ARG NODE_IMAGE=node:<major>-...');
   return Number(major);
 }
