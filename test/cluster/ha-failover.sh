@@ -168,7 +168,7 @@ trace() {
   local since=$1 p
   for p in reas-redis-0 reas-redis-1 reas-redis-2; do
     kubectl logs -n "$ns" "$p" -c sentinel --since-time="$since" 2>/dev/null \
-      | grep -E '[+-](sdown|odown|try-failover|elected-leader|selected-slave|promoted-slave|failover-state-[a-z-]+|slave-reconf-[a-z]+|switch-master|failover-end|convert-to-slave|role-change)' \
+      | grep -E '[+-](tilt|sdown|odown|try-failover|elected-leader|selected-slave|promoted-slave|failover-state-[a-z-]+|slave-reconf-[a-z]+|switch-master|failover-end|convert-to-slave|role-change)' \
       | sed "s/^/trace: $p sentinel: /" || true
     kubectl logs -n "$ns" "$p" -c redis --since-time="$since" 2>/dev/null \
       | grep -E 'reas: |MASTER MODE|Connecting to MASTER|sync: Finished|Partial resynchronization|Synchronization with replica .* succeeded|Starting|Ready to accept' \
